@@ -1,0 +1,2 @@
+/* stub */
+typedef int ad__stub_problems;

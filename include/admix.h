@@ -1,0 +1,24 @@
+/* admix.h -- the umbrella header of admix, multi-mode automatic
+ * differentiation in C11.  Include this; the modules are:
+ *
+ *   <admix/errors.h>      status codes, ad_strerror
+ *   <admix/primitives.h>  the primitive table at run time (ad_op, ad_op_get)
+ *   <admix/forward.h>     ad_dual, ad_dualv, ad_hdual (forward mode)
+ *   <admix/generic.h>     ad_sin(x), ad_mul(a, b), ...: one spelling for
+ *                         every number type (C only)
+ *   <admix/fn.h>          ad_fn, the function object of the drivers
+ *   <admix/instantiate.h> the write-once mechanism (included on its own)
+ *
+ * Link with `pkg-config --cflags --libs admix`.
+ */
+#ifndef ADMIX_H
+#define ADMIX_H
+
+#include "admix/common.h"
+#include "admix/errors.h"
+#include "admix/primitives.h"
+#include "admix/forward.h"
+#include "admix/generic.h"
+#include "admix/fn.h"
+
+#endif /* ADMIX_H */

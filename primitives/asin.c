@@ -1,0 +1,4 @@
+/* asin -- PLACEHOLDER: documentation, MPFR rules and sampler to be written. */
+#include "primitive.h"
+
+const ad__prim ad__prim_asin = {0};

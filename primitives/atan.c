@@ -1,0 +1,4 @@
+/* atan -- PLACEHOLDER: documentation, MPFR rules and sampler to be written. */
+#include "primitive.h"
+
+const ad__prim ad__prim_atan = {0};

@@ -1,0 +1,4 @@
+/* log10 -- PLACEHOLDER: documentation, MPFR rules and sampler to be written. */
+#include "primitive.h"
+
+const ad__prim ad__prim_log10 = {0};

@@ -1,0 +1,4 @@
+/* log1p -- PLACEHOLDER: documentation, MPFR rules and sampler to be written. */
+#include "primitive.h"
+
+const ad__prim ad__prim_log1p = {0};

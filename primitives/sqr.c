@@ -1,0 +1,4 @@
+/* sqr -- PLACEHOLDER: documentation, MPFR rules and sampler to be written. */
+#include "primitive.h"
+
+const ad__prim ad__prim_sqr = {0};

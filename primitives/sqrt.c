@@ -1,0 +1,4 @@
+/* sqrt -- PLACEHOLDER: documentation, MPFR rules and sampler to be written. */
+#include "primitive.h"
+
+const ad__prim ad__prim_sqrt = {0};
