@@ -1,0 +1,135 @@
+/* bench.h -- the benchmark suite's internal interface (bench/libbench.la).
+ *
+ * bench/ is compiled with BENCH_CFLAGS (-O3 -march=native unless configure
+ * was given --disable-native-bench) and linked into two programs: the
+ * standalone bench/bench and the `admix bench` subcommand.  Both call
+ * ad_bench_forward_main(), so the two print the same table.
+ *
+ * Contents:
+ *   timer.c     a monotonic clock and a median-of-samples timing loop;
+ *   problems.c  the test problems, each written once as a template
+ *               (rosen.inc, speelpenning.inc, mlp.inc) and instantiated for
+ *               every number type by <admix/instantiate.h>;
+ *   forward.c   the forward-mode benchmark: double vs ad_dual vs ad_dualv.
+ *
+ * Nothing here is installed; the names are prefixed ad_bench_ so that they
+ * cannot clash with the library's.
+ */
+#ifndef ADMIX_BENCH_H
+#define ADMIX_BENCH_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "admix.h"
+
+/* ---- timer.c ------------------------------------------------------------ */
+
+/* Seconds on a monotonic clock (CLOCK_MONOTONIC); only differences mean
+ * anything. */
+double ad_bench_now(void);
+
+/* One timed piece of work: called `reps` times back to back per sample. */
+typedef void (*ad_bench_body)(void *ctx);
+
+typedef struct ad_bench_timing {
+    double median; /* seconds per call, median over the samples */
+    double min;    /* fastest sample, seconds per call */
+    double max;    /* slowest sample, seconds per call */
+    long reps;     /* calls per sample */
+    int samples;   /* samples taken */
+} ad_bench_timing;
+
+/* The most samples, and bodies, ad_bench_measure_set takes. */
+#define AD_BENCH_MAX_SAMPLES 101
+#define AD_BENCH_MAX_BODIES  8
+
+/* Times body(ctx): one untimed warm-up call, then `reps` is doubled until
+ * one sample of `reps` calls takes at least min_sample seconds, then
+ * `samples` samples are taken and their median per-call time is reported.
+ * Returns 0, or -1 if samples is not in [1, AD_BENCH_MAX_SAMPLES] or
+ * min_sample is not positive. */
+int ad_bench_measure(ad_bench_body body, void *ctx, double min_sample,
+                     int samples, ad_bench_timing *t);
+
+/* The same for nbody bodies at once (at most AD_BENCH_MAX_BODIES), each
+ * with its own reps, their samples taken in turn (round-robin) so that
+ * their ratios are compared under the same machine conditions; t[b] is
+ * body b's timing. */
+int ad_bench_measure_set(int nbody, const ad_bench_body *body, void *const *ctx,
+                         double min_sample, int samples, ad_bench_timing *t);
+
+/* ---- problems.c --------------------------------------------------------- */
+
+/* Extended Rosenbrock, f(x) = sum_{i<n-1} 100 (x_{i+1} - x_i^2)^2
+ * + (1 - x_i)^2, R^n -> R. */
+typedef struct ad_bench_rosen_params {
+    size_t n; /* number of inputs */
+} ad_bench_rosen_params;
+
+/* Speelpenning's product, f(x) = prod_i x_i, R^n -> R. */
+typedef struct ad_bench_speel_params {
+    size_t n; /* number of inputs */
+} ad_bench_speel_params;
+
+/* A one-hidden-layer perceptron nin-nhid-nout, tanh hidden units, softmax
+ * output and cross-entropy loss against one class label, for one fixed data
+ * point.  The inputs of f are all weights and biases, laid out as
+ *   W1[j*nin + i]   weight from input i to hidden unit j  (nhid x nin)
+ *   b1[j]           bias of hidden unit j                  (nhid)
+ *   W2[j*nout + k]  weight from hidden unit j to output k  (nhid x nout)
+ *   b2[k]           bias of output k                       (nout)
+ * so f: R^n -> R with n = ad_bench_mlp_size(p). */
+#define AD_BENCH_MLP_MAX_OUT 16
+typedef struct ad_bench_mlp_params {
+    size_t nin, nhid, nout; /* layer widths; nout <= AD_BENCH_MLP_MAX_OUT */
+    const double *input;    /* the data point, nin values */
+    size_t label;           /* its class, in [0, nout) */
+} ad_bench_mlp_params;
+
+/* The number of weights and biases of the network p describes. */
+size_t ad_bench_mlp_size(const ad_bench_mlp_params *p);
+
+/* Each template gives <name>_double, _complex, _dual, _dualv and _hdual,
+ * with the ad_fn signature, and <name>_fn(params) returning an ad_fn. */
+#define AD_BENCH_DECLARE(name)                                                 \
+    void name##_double(const double *x, double *y, const void *params);        \
+    void name##_complex(const double complex *x, double complex *y,            \
+                        const void *params);                                   \
+    void name##_dual(const ad_dual *x, ad_dual *y, const void *params);        \
+    void name##_dualv(const ad_dualv *x, ad_dualv *y, const void *params);     \
+    void name##_hdual(const ad_hdual *x, ad_hdual *y, const void *params);     \
+    ad_fn name##_fn(const void *params);
+
+AD_BENCH_DECLARE(ad_bench_rosen)
+AD_BENCH_DECLARE(ad_bench_speel)
+AD_BENCH_DECLARE(ad_bench_mlp)
+
+/* ---- forward.c ---------------------------------------------------------- */
+
+typedef struct ad_bench_options {
+    double min_sample; /* seconds; each sample runs at least this long */
+    int samples;       /* samples per measurement; the median is reported */
+    double scale;      /* problem sizes are multiplied by this (1 = as
+                          documented; smaller for a quick smoke run) */
+} ad_bench_options;
+
+/* The defaults: 20 ms samples, 7 samples, full size. */
+ad_bench_options ad_bench_default_options(void);
+
+/* Times f, its ad_dual and its ad_dualv instantiations on every problem,
+ * prints the table to out and checks (untimed) that every ad_dualv lane
+ * equals an ad_dual pass along the same direction.  Returns 0, 1 if a check
+ * failed, or -1 if memory ran out. */
+int ad_bench_forward(FILE *out, const ad_bench_options *opt);
+
+/* The command line of `bench forward` (bench/bench and `admix bench`):
+ * argv[0] is "forward", options follow.  prog names the program in
+ * messages.  Returns the process exit status: 0, 1 (a check failed) or 2
+ * (usage error). */
+int ad_bench_forward_main(int argc, char **argv, const char *prog);
+
+/* Prints the usage of `<prog> forward` to out. */
+void ad_bench_forward_usage(FILE *out, const char *prog);
+
+#endif /* ADMIX_BENCH_H */

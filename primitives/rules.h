@@ -39,6 +39,7 @@ AD_BEGIN_DECLS
 
 /* Special functions the rules need that C does not have; primitives/lgamma.c. */
 double ad__digamma(double x);
+double ad__lgamma(double x); /* lgamma without the data race on signgam */
 double ad__trigamma(double x);
 
 AD_END_DECLS
@@ -63,15 +64,32 @@ static AD_INLINE double ad__chain_guarded(double p, double t)
 /* ---- helpers named by the table; each formula is derived in its
  *      primitives/<name>.c ---- */
 
+/* sign(a), 0 at 0 (the convention for |x| at 0), NaN for NaN. */
 static AD_INLINE double ad__sign(double a)
 {
-    return a > 0.0 ? 1.0 : (a < 0.0 ? -1.0 : 0.0);
+    return a > 0.0 ? 1.0 : (a < 0.0 ? -1.0 : (a == 0.0 ? 0.0 : a));
 }
 
-static AD_INLINE double ad__r_cbrt_d1(double y) { return 1.0 / (3.0 * y * y); }
+/* cbrt'(a) = 1/(3 y^2) = y/(3a), with y first corrected by one Newton step
+ * on the exact residual a - y^3 (fma): glibc's cbrt is off by up to 4 ulp,
+ * and y^2 would double that. */
+static AD_INLINE double ad__r_cbrt_fix(double a, double y)
+{
+    double h = y * y, l = fma(y, y, -h); /* y^2 = h + l exactly */
+    double r = fma(-h, y, a) - l * y;    /* a - y^3 */
+    return fma(y, r / a / 3.0, y);
+}
+static AD_INLINE double ad__r_cbrt_d1(double a, double y)
+{
+    if (a == 0.0 || !isfinite(a))
+        return 1.0 / (3.0 * y * y);
+    return ad__r_cbrt_fix(a, y) / 3.0 / a;
+}
 static AD_INLINE double ad__r_cbrt_d2(double a, double y)
 {
-    return -2.0 / (9.0 * a * (y * y));
+    if (a == 0.0 || !isfinite(a))
+        return -2.0 / (9.0 * a * (y * y));
+    return -2.0 * (ad__r_cbrt_d1(a, y) / 3.0) / a;
 }
 
 static AD_INLINE double ad__r_log1p_d2(double a)
@@ -80,22 +98,24 @@ static AD_INLINE double ad__r_log1p_d2(double a)
     return -1.0 / (u * u);
 }
 
-/* (1 - a)(1 + a) rather than 1 - a*a: 1 - a is exact near |a| = 1. */
+/* 1 - a^2 as fma(-a, a, 1): one rounding, no cancellation near |a| = 1.
+ * (glibc's fma uses the FMA instruction where the processor has one.) */
 static AD_INLINE double ad__r_asin_d1(double a)
 {
-    return 1.0 / sqrt((1.0 - a) * (1.0 + a));
+    return 1.0 / sqrt(fma(-a, a, 1.0));
 }
 static AD_INLINE double ad__r_asin_d2(double a)
 {
-    double t = (1.0 - a) * (1.0 + a);
+    double t = fma(-a, a, 1.0);
     return a / (t * sqrt(t));
 }
 
-static AD_INLINE double ad__r_atan_d1(double a) { return 1.0 / (1.0 + a * a); }
+/* (a d) d rather than a d^2: no overflow of 2a for |a| near DBL_MAX. */
+static AD_INLINE double ad__r_atan_d1(double a) { return 1.0 / fma(a, a, 1.0); }
 static AD_INLINE double ad__r_atan_d2(double a)
 {
-    double d = 1.0 / (1.0 + a * a);
-    return -2.0 * a * d * d;
+    double d = 1.0 / fma(a, a, 1.0);
+    return -2.0 * (a * d) * d;
 }
 
 /* sech^2 a = 4e/(1+e)^2 with e = exp(-2|a|): no cancellation, unlike
@@ -103,15 +123,13 @@ static AD_INLINE double ad__r_atan_d2(double a)
 static AD_INLINE double ad__sech2(double a)
 {
     double e = exp(-2.0 * fabs(a));
-    double u = 1.0 + e;
-    return 4.0 * e / (u * u);
+    return 4.0 * e / fma(e, 2.0 + e, 1.0); /* (1 + e)^2, one rounding */
 }
 
 static AD_INLINE double ad__r_asinh_d1(double a) { return 1.0 / hypot(1.0, a); }
 static AD_INLINE double ad__r_asinh_d2(double a)
 {
-    double r = 1.0 / hypot(1.0, a);
-    return -(a * r) * r * r;
+    return -(a / hypot(1.0, a)) / fma(a, a, 1.0);
 }
 
 static AD_INLINE double ad__r_acosh_d1(double a)
@@ -120,18 +138,18 @@ static AD_INLINE double ad__r_acosh_d1(double a)
 }
 static AD_INLINE double ad__r_acosh_d2(double a)
 {
-    double r = ad__r_acosh_d1(a);
-    return -(a * r) * r * r;
+    double t = fma(a, a, -1.0);
+    return -(a / t) / sqrt(t);
 }
 
 static AD_INLINE double ad__r_atanh_d1(double a)
 {
-    return 1.0 / ((1.0 - a) * (1.0 + a));
+    return 1.0 / fma(-a, a, 1.0);
 }
 static AD_INLINE double ad__r_atanh_d2(double a)
 {
-    double r = ad__r_atanh_d1(a);
-    return 2.0 * a * r * r;
+    double t = fma(-a, a, 1.0);
+    return 2.0 * a / (t * t);
 }
 
 /* 2/sqrt(pi) exp(-a^2) with a^2 split exactly into h + l (fma), so that the
@@ -139,15 +157,22 @@ static AD_INLINE double ad__r_atanh_d2(double a)
  * not cost a^2 ulps for large |a|. */
 static AD_INLINE double ad__r_erf_d1(double a)
 {
+    /* exp(-a^2) underflows to 0 beyond |a| = 27.3; this also keeps
+     * fma(inf, inf, -inf) = NaN away from a = +-inf. */
+    if (!(fabs(a) < 27.5))
+        return a != a ? a : 0.0;
     double h = a * a;
     double l = fma(a, a, -h);
     return AD__2_SQRTPI * exp(-h) * (1.0 - l);
 }
 
-static AD_INLINE double ad__r_tgamma_d1(double a)
+/* -2a erf'(a), 0 where erf'(a) underflows (also at +-inf, not inf * 0). */
+static AD_INLINE double ad__r_erf_d2(double a)
 {
-    return tgamma(a) * ad__digamma(a);
+    double d = ad__r_erf_d1(a);
+    return d == 0.0 ? 0.0 : -2.0 * a * d;
 }
+
 static AD_INLINE double ad__r_tgamma_d2(double a, double y)
 {
     double p = ad__digamma(a);
@@ -206,18 +231,18 @@ static AD_INLINE double ad__r_pow_dbb(double a, double y)
 }
 
 /* atan2(a, b): d/da = b/(a^2 + b^2); d/db = -a/(a^2 + b^2) is
- * ad__r_atan2_da(b, -a).  Scaled by a power of two when the squares would
- * overflow or underflow.  NaN at the origin (0/0), where atan2 is not
- * differentiable. */
+ * ad__r_atan2_da(b, -a).  Both arguments are scaled by the power of two k
+ * that brings the larger to [1/2, 1): the squares can then neither overflow
+ * nor underflow where the result is normal.  NaN at the origin (0/0), where
+ * atan2 is not differentiable. */
 static AD_INLINE double ad__r_atan2_scale(double a, double b)
 {
     double s = fmax(fabs(a), fabs(b));
-    if (s > 0x1p500 || (s < 0x1p-500 && s > 0.0) || !isfinite(s)) {
-        int e;
-        frexp(s, &e);
-        return ldexp(1.0, -e);
-    }
-    return 1.0;
+    if (s == 0.0 || !isfinite(s))
+        return 1.0;
+    int e;
+    frexp(s, &e);
+    return ldexp(1.0, -e);
 }
 static AD_INLINE double ad__r_atan2_da(double a, double b)
 {
@@ -279,19 +304,22 @@ static AD_INLINE double ad__r_fmax_da(double a, double b)
 #define AD__CMPLX(x, y) ((double)(x) + _Complex_I * (double)(y))
 #endif
 
-/* First-order expansion f(x) + i Im(z) f'(x): exact for the complex step,
- * used where C has no complex function (flag AD_F_CSTEP1). */
-#define ad__cstep1(f, df, z) AD__CMPLX(f(creal(z)), cimag(z) * df(creal(z)))
+/* First-order expansion f(x) + i Im(z) f'(x) from the generated rules:
+ * exact for the complex step (Im z tiny), used for the AD_F_CSTEP1
+ * primitives. */
+#define ad__cstep_1(n, z, c)                                                   \
+    AD__CMPLX(0.0, cimag(z) * ad__##n##_d1(creal(z), c,                        \
+                                           ad__##n##_v(creal(z), c)))
+#define ad__cstep_2(n, z, w)                                                   \
+    AD__CMPLX(0.0,                                                             \
+              ad__chain_guarded(ad__##n##_da(creal(z), creal(w),               \
+                                             ad__##n##_v(creal(z), creal(w))), \
+                                cimag(z)) +                                    \
+                  ad__chain_guarded(                                           \
+                      ad__##n##_db(creal(z), creal(w),                         \
+                                   ad__##n##_v(creal(z), creal(w))),           \
+                      cimag(w)))
 
-static AD_INLINE double complex ad__ccbrt(double complex z)
-{
-    double x = creal(z);
-    double complex r = x < 0.0 ? -cpow(-z, 1.0 / 3.0) : cpow(z, 1.0 / 3.0);
-    return AD__CMPLX(cbrt(x), cimag(r));
-}
-
-/* e^(x+ih) - 1 = expm1(x) - 2 e^x sin^2(h/2) + i e^x sin h, without the
- * cancellation of cexp(z) - 1. */
 static AD_INLINE double complex ad__cexpm1(double complex z)
 {
     double x = creal(z), h = cimag(z), e = exp(x), s = sin(0.5 * h);
@@ -325,30 +353,6 @@ static AD_INLINE double complex ad__cfmax(double complex z, double complex w)
     return (a > b || b != b) ? z : w;
 }
 
-/* z^n by binary powering: cpow's exp(n log z) breaks the complex step for
- * real z < 0 (the imaginary part of log z is pi, rounded). */
-static AD_INLINE double complex ad__cpowi(double complex z, double c)
-{
-    double complex r = 1.0;
-    double n = fabs(c);
-    while (n >= 1.0) {
-        if (fmod(n, 2.0) == 1.0)
-            r *= z;
-        z *= z;
-        n = floor(n / 2.0);
-    }
-    return c < 0.0 ? 1.0 / r : r;
-}
-
-static AD_INLINE double complex ad__cpow(double complex z, double complex w)
-{
-    double b = creal(w);
-    if (cimag(w) == 0.0 && b == nearbyint(b) && fabs(b) < 0x1p31)
-        return AD__CMPLX(pow(creal(z), b), cimag(ad__cpowi(z, b)));
-    double complex r = cexp(w * clog(z));
-    return AD__CMPLX(pow(creal(z), b), cimag(r));
-}
-
 /* atan2 on complex arguments, analytic and exact for the complex step: the
  * real part is atan2 of the real parts, the imaginary part that of catan of
  * the better-conditioned quotient. */
@@ -359,32 +363,25 @@ static AD_INLINE double complex ad__catan2(double complex z, double complex w)
     return AD__CMPLX(atan2(a, b), im);
 }
 
-static AD_INLINE double complex ad__chypot(double complex z, double complex w)
-{
-    double s = fmax(fabs(creal(z)), fabs(creal(w)));
-    if (s == 0.0 || !isfinite(s))
-        return AD__CMPLX(hypot(creal(z), creal(w)), 0.0);
-    double complex u = z / s, v = w / s;
-    double complex r = s * csqrt(u * u + v * v);
-    return AD__CMPLX(hypot(creal(z), creal(w)), cimag(r));
-}
-
 #endif /* !__cplusplus */
 
 /* ---- the expansion ---- */
 
 #ifndef __cplusplus
+/* The real part is the double rule's value exactly (see ops.def); the
+ * table's complex expression supplies the imaginary part. */
 #define AD__RULE_CV1(n, CV)                                                    \
     static AD_INLINE double complex ad__##n##_cv(double complex z, double c)   \
     {                                                                          \
-        (void)c;                                                               \
-        return CV;                                                             \
+        double complex r_ = CV;                                                \
+        return AD__CMPLX(ad__##n##_v(creal(z), c), cimag(r_));                 \
     }
 #define AD__RULE_CV2(n, CV)                                                    \
     static AD_INLINE double complex ad__##n##_cv(double complex z,             \
                                                  double complex w)             \
     {                                                                          \
-        return CV;                                                             \
+        double complex r_ = CV;                                                \
+        return AD__CMPLX(ad__##n##_v(creal(z), creal(w)), cimag(r_));          \
     }
 #else
 #define AD__RULE_CV1(n, CV)

@@ -1,2 +1,137 @@
-/* stub */
-int main(void){return 0;}
+/* admix.c -- the `admix` command: subcommand dispatch.
+ *
+ *     admix demo [--x X]             the seed example by every mode
+ *     admix bench forward [options]  the forward-mode benchmark
+ *     admix help [command]           usage, of admix or of one command
+ *     admix --version
+ *
+ * Exit status: 0 success, 1 a failed check or run, 2 a usage error (an
+ * unknown command or option, a missing or bad value).  Usage requested
+ * with --help goes to stdout; usage after an error goes to stderr.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "admix.h"
+#include "cmd.h"
+#include "bench.h" /* bench/, through -I */
+
+const char *ad_cmd_prog = "admix";
+
+typedef struct command {
+    const char *name;
+    const char *args;    /* shown after the name in the overview */
+    const char *summary; /* one line */
+    int (*run)(int argc, char **argv);
+    void (*usage)(FILE *out);
+} command;
+
+static const command commands[] = {
+    {"demo", "[--x X]", "the seed example sin(x^2): dy/dx by every mode",
+     ad_cmd_demo, ad_cmd_demo_usage},
+    {"bench", "forward [options]", "benchmarks: double vs ad_dual vs ad_dualv",
+     ad_cmd_bench, ad_cmd_bench_usage},
+};
+#define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
+
+static const command *find(const char *name)
+{
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(commands[i].name, name))
+            return &commands[i];
+    return NULL;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: %s <command> [options]\n\ncommands:\n", ad_cmd_prog);
+    for (int i = 0; i < NCOMMANDS; i++) {
+        char head[64];
+        snprintf(head, sizeof head, "%s %s", commands[i].name,
+                 commands[i].args);
+        fprintf(out, "  %-26s %s\n", head, commands[i].summary);
+    }
+    fprintf(out,
+            "  %-26s %s\n  %-26s %s\n\n"
+            "'%s <command> --help' describes a command.\n",
+            "help [command]", "this text, or a command's usage", "--version",
+            "print the version", ad_cmd_prog);
+}
+
+/* ---- admix bench -------------------------------------------------------- */
+
+void ad_cmd_bench_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: %s bench <benchmark> [options]\n"
+            "\n"
+            "benchmarks:\n"
+            "  forward   plain double vs ad_dual (one direction) vs ad_dualv "
+            "(AD_LANES\n"
+            "            directions) on Rosenbrock, Speelpenning and an MLP "
+            "loss\n"
+            "\n"
+            "'%s bench <benchmark> --help' lists its options.\n",
+            ad_cmd_prog, ad_cmd_prog);
+}
+
+int ad_cmd_bench(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "%s bench: which benchmark?\n", ad_cmd_prog);
+        ad_cmd_bench_usage(stderr);
+        return AD_CMD_USAGE;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        ad_cmd_bench_usage(stdout);
+        return AD_CMD_OK;
+    }
+    if (!strcmp(argv[1], "forward")) {
+        char prog[64];
+        snprintf(prog, sizeof prog, "%s bench", ad_cmd_prog);
+        return ad_bench_forward_main(argc - 1, argv + 1, prog);
+    }
+    fprintf(stderr, "%s bench: unknown benchmark '%s'\n", ad_cmd_prog, argv[1]);
+    ad_cmd_bench_usage(stderr);
+    return AD_CMD_USAGE;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return AD_CMD_USAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
+        printf("admix %s (AD_LANES = %d, OpenMP %s)\n", ADMIX_VERSION, AD_LANES,
+               AD_HAVE_OPENMP ? "yes" : "no");
+        return AD_CMD_OK;
+    }
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") ||
+        !strcmp(name, "help")) {
+        if (argc > 2 && strcmp(name, "help") == 0) {
+            const command *c = find(argv[2]);
+            if (!c) {
+                fprintf(stderr, "%s help: unknown command '%s'\n", ad_cmd_prog,
+                        argv[2]);
+                usage(stderr);
+                return AD_CMD_USAGE;
+            }
+            c->usage(stdout);
+            return AD_CMD_OK;
+        }
+        usage(stdout);
+        return AD_CMD_OK;
+    }
+    const command *c = find(name);
+    if (!c) {
+        fprintf(stderr, "%s: unknown %s '%s'\n", ad_cmd_prog,
+                name[0] == '-' ? "option" : "command", name);
+        usage(stderr);
+        return AD_CMD_USAGE;
+    }
+    return c->run(argc - 1, argv + 1);
+}

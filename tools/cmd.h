@@ -1,0 +1,31 @@
+/* cmd.h -- what the files of tools/ share: the subcommands of `admix`.
+ *
+ * Each subcommand is a function run(argc, argv) with argv[0] its own name
+ * and the options after it; it returns the process exit status (0 success,
+ * 1 a failed check or run, 2 a usage error) and prints its usage on
+ * request.  admix.c dispatches to them through one table; a new
+ * subcommand is one entry there and its functions here.
+ */
+#ifndef ADMIX_TOOLS_CMD_H
+#define ADMIX_TOOLS_CMD_H
+
+#include <stdio.h>
+
+/* Exit statuses of every subcommand. */
+#define AD_CMD_OK     0
+#define AD_CMD_FAILED 1
+#define AD_CMD_USAGE  2
+
+/* The name the program was called by, for messages ("admix"). */
+extern const char *ad_cmd_prog;
+
+/* `admix demo`: the seed example f(x) = sin(x^2) by every available mode
+ * (demo.c). */
+int ad_cmd_demo(int argc, char **argv);
+void ad_cmd_demo_usage(FILE *out);
+
+/* `admix bench <benchmark>`: runs the code of bench/ (admix.c). */
+int ad_cmd_bench(int argc, char **argv);
+void ad_cmd_bench_usage(FILE *out);
+
+#endif /* ADMIX_TOOLS_CMD_H */

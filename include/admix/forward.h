@@ -22,7 +22,10 @@
  *
  * Semantics: values are exactly those of the C library function on doubles.
  * NaN and infinities propagate as IEEE 754 says; a domain error (log(-1))
- * gives a NaN value and NaN derivatives, never a trap.  A primitive whose
+ * gives a NaN value and NaN derivatives, never a trap.  (A NaN value is the
+ * signal: through primitives defined on all reals, such as + and *, the
+ * tangent of a NaN value follows the arithmetic of the partials and is not
+ * forced to NaN.)  A primitive whose
  * partial is infinite or NaN at a point (sqrt at 0) contributes 0 along a
  * zero tangent.  Conventions at non-differentiable points: |x| at 0 has
  * derivative 0; fmin/fmax at a tie take the average of both sides (1/2
