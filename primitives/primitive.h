@@ -48,8 +48,8 @@ typedef struct ad__prim {
 } ad__prim;
 
 #define AD_OP1(N, n, ...) extern const ad__prim ad__prim_##n;
-#define AD_OP1P AD_OP1
-#define AD_OP2 AD_OP1
+#define AD_OP1P           AD_OP1
+#define AD_OP2            AD_OP1
 #include "ops.def"
 #undef AD_OP1
 #undef AD_OP1P

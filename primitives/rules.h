@@ -26,18 +26,19 @@
 #include "admix/common.h"
 
 /* Primitive flags; see ops.def. */
-#define AD_F_DOMAIN 1u
-#define AD_F_SINGULAR 2u
+#define AD_F_DOMAIN      1u
+#define AD_F_SINGULAR    2u
 #define AD_F_NONANALYTIC 4u
-#define AD_F_CSTEP1 8u
+#define AD_F_CSTEP1      8u
 
-#define AD__1_LN2 1.44269504088896340735992468100189214
-#define AD__1_LN10 0.434294481903251827651128918916605082
+#define AD__1_LN2    1.44269504088896340735992468100189214
+#define AD__1_LN10   0.434294481903251827651128918916605082
 #define AD__2_SQRTPI 1.12837916709551257389615890312154517
 
 AD_BEGIN_DECLS
 
-/* Special functions the rules need that C does not have; primitives/lgamma.c. */
+/* Special functions the rules need that C does not have; primitives/lgamma.c.
+ */
 double ad__digamma(double x);
 double ad__lgamma(double x); /* lgamma without the data race on signgam */
 double ad__trigamma(double x);
@@ -59,7 +60,7 @@ static AD_INLINE double ad__chain_guarded(double p, double t)
 
 /* Where the value is NaN (a domain error), every partial is NaN too. */
 #define ad__domain_fix(flags, y, p)                                            \
-    (((flags) & AD_F_DOMAIN) && (y) != (y) ? (y) : (p))
+    (((flags)&AD_F_DOMAIN) && (y) != (y) ? (y) : (p))
 
 /* ---- helpers named by the table; each formula is derived in its
  *      primitives/<name>.c ---- */
@@ -111,7 +112,10 @@ static AD_INLINE double ad__r_asin_d2(double a)
 }
 
 /* (a d) d rather than a d^2: no overflow of 2a for |a| near DBL_MAX. */
-static AD_INLINE double ad__r_atan_d1(double a) { return 1.0 / fma(a, a, 1.0); }
+static AD_INLINE double ad__r_atan_d1(double a)
+{
+    return 1.0 / fma(a, a, 1.0);
+}
 static AD_INLINE double ad__r_atan_d2(double a)
 {
     double d = 1.0 / fma(a, a, 1.0);
@@ -126,7 +130,10 @@ static AD_INLINE double ad__sech2(double a)
     return 4.0 * e / fma(e, 2.0 + e, 1.0); /* (1 + e)^2, one rounding */
 }
 
-static AD_INLINE double ad__r_asinh_d1(double a) { return 1.0 / hypot(1.0, a); }
+static AD_INLINE double ad__r_asinh_d1(double a)
+{
+    return 1.0 / hypot(1.0, a);
+}
 static AD_INLINE double ad__r_asinh_d2(double a)
 {
     return -(a / hypot(1.0, a)) / fma(a, a, 1.0);
@@ -308,17 +315,17 @@ static AD_INLINE double ad__r_fmax_da(double a, double b)
  * exact for the complex step (Im z tiny), used for the AD_F_CSTEP1
  * primitives. */
 #define ad__cstep_1(n, z, c)                                                   \
-    AD__CMPLX(0.0, cimag(z) * ad__##n##_d1(creal(z), c,                        \
-                                           ad__##n##_v(creal(z), c)))
-#define ad__cstep_2(n, z, w)                                                   \
     AD__CMPLX(0.0,                                                             \
-              ad__chain_guarded(ad__##n##_da(creal(z), creal(w),               \
-                                             ad__##n##_v(creal(z), creal(w))), \
-                                cimag(z)) +                                    \
-                  ad__chain_guarded(                                           \
-                      ad__##n##_db(creal(z), creal(w),                         \
-                                   ad__##n##_v(creal(z), creal(w))),           \
-                      cimag(w)))
+              cimag(z) * ad__##n##_d1(creal(z), c, ad__##n##_v(creal(z), c)))
+#define ad__cstep_2(n, z, w)                                                   \
+    AD__CMPLX(                                                                 \
+        0.0,                                                                   \
+        ad__chain_guarded(                                                     \
+            ad__##n##_da(creal(z), creal(w), ad__##n##_v(creal(z), creal(w))), \
+            cimag(z)) +                                                        \
+            ad__chain_guarded(ad__##n##_db(creal(z), creal(w),                 \
+                                           ad__##n##_v(creal(z), creal(w))),   \
+                              cimag(w)))
 
 static AD_INLINE double complex ad__cexpm1(double complex z)
 {
@@ -407,7 +414,10 @@ static AD_INLINE double complex ad__catan2(double complex z, double complex w)
     AD__RULE_CV1(n, CV)
 #define AD_OP1P AD_OP1
 #define AD_OP2(N, n, F, V, DA, DB, DAA, DAB, DBB, CV)                          \
-    static AD_INLINE double ad__##n##_v(double a, double b) { return V; }      \
+    static AD_INLINE double ad__##n##_v(double a, double b)                    \
+    {                                                                          \
+        return V;                                                              \
+    }                                                                          \
     static AD_INLINE double ad__##n##_da(double a, double b, double y)         \
     {                                                                          \
         (void)a, (void)b, (void)y;                                             \

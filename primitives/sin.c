@@ -53,4 +53,4 @@ static void sample(uint64_t *s, double x[2], long *c)
 }
 
 const ad__prim ad__prim_sin = {mpfr_value, mpfr_d1, mpfr_d2, sample,
-                               1.0, 1.0, 1.0};
+                               1.0,        1.0,     1.0};

@@ -62,8 +62,8 @@ static const ad_op_info table[AD_OP_COUNT] = {
 
 static const ad__prim *const prims[AD_OP_COUNT] = {
 #define AD_OP1(N, n, ...) [AD_OP_##N] = &ad__prim_##n,
-#define AD_OP1P AD_OP1
-#define AD_OP2 AD_OP1
+#define AD_OP1P           AD_OP1
+#define AD_OP2            AD_OP1
 #include "ops.def"
 #undef AD_OP1
 #undef AD_OP1P

@@ -4,7 +4,7 @@
 
 #ifdef __cplusplus
 #define AD_BEGIN_DECLS extern "C" {
-#define AD_END_DECLS }
+#define AD_END_DECLS   }
 #else
 #define AD_BEGIN_DECLS
 #define AD_END_DECLS

@@ -40,8 +40,7 @@ typedef struct ad_fn {
     void (*f_dual)(const ad_dual *x, ad_dual *y, const void *params);
     void (*f_dualv)(const ad_dualv *x, ad_dualv *y, const void *params);
     void (*f_hdual)(const ad_hdual *x, ad_hdual *y, const void *params);
-    void (*f_var)(const struct ad_var *x, struct ad_var *y,
-                  const void *params);
+    void (*f_var)(const struct ad_var *x, struct ad_var *y, const void *params);
 } ad_fn;
 
 AD_END_DECLS

@@ -27,7 +27,9 @@
 
 #include "admix/forward.h"
 
-/* The dispatch tables.  Adding a number type is one line in each. */
+/* The dispatch tables.  Adding a number type is one line in each.
+ * (clang-format does not understand _Generic's associations.) */
+/* clang-format off */
 #define AD__G1(n, x)                                                           \
     _Generic((x),                                                              \
         ad_dual: ad_dual_##n,                                                  \
@@ -51,51 +53,53 @@
             double complex: ad_cplx_##n,                                       \
             default: ad_double_##n))
 
-#define AD__CALL1(n, x) AD__G1(n, x)(x)
+/* clang-format on */
+
+#define AD__CALL1(n, x)    AD__G1(n, x)(x)
 #define AD__CALL2(n, x, u) AD__G2(n, x, u)(x, u)
 
 /* One line per primitive of ops.def (C cannot generate a macro). */
-#define ad_neg(x) AD__CALL1(neg, x)
-#define ad_sqr(x) AD__CALL1(sqr, x)
-#define ad_inv(x) AD__CALL1(inv, x)
-#define ad_sqrt(x) AD__CALL1(sqrt, x)
-#define ad_cbrt(x) AD__CALL1(cbrt, x)
-#define ad_exp(x) AD__CALL1(exp, x)
-#define ad_expm1(x) AD__CALL1(expm1, x)
-#define ad_log(x) AD__CALL1(log, x)
-#define ad_log1p(x) AD__CALL1(log1p, x)
-#define ad_log2(x) AD__CALL1(log2, x)
-#define ad_log10(x) AD__CALL1(log10, x)
-#define ad_sin(x) AD__CALL1(sin, x)
-#define ad_cos(x) AD__CALL1(cos, x)
-#define ad_tan(x) AD__CALL1(tan, x)
-#define ad_asin(x) AD__CALL1(asin, x)
-#define ad_acos(x) AD__CALL1(acos, x)
-#define ad_atan(x) AD__CALL1(atan, x)
-#define ad_sinh(x) AD__CALL1(sinh, x)
-#define ad_cosh(x) AD__CALL1(cosh, x)
-#define ad_tanh(x) AD__CALL1(tanh, x)
-#define ad_asinh(x) AD__CALL1(asinh, x)
-#define ad_acosh(x) AD__CALL1(acosh, x)
-#define ad_atanh(x) AD__CALL1(atanh, x)
-#define ad_erf(x) AD__CALL1(erf, x)
-#define ad_erfc(x) AD__CALL1(erfc, x)
-#define ad_lgamma(x) AD__CALL1(lgamma, x)
-#define ad_tgamma(x) AD__CALL1(tgamma, x)
-#define ad_fabs(x) AD__CALL1(fabs, x)
-#define ad_powi(x, k) AD__G1(powi, x)(x, k)
-#define ad_add(a, b) AD__CALL2(add, a, b)
-#define ad_sub(a, b) AD__CALL2(sub, a, b)
-#define ad_mul(a, b) AD__CALL2(mul, a, b)
-#define ad_div(a, b) AD__CALL2(div, a, b)
-#define ad_pow(a, b) AD__CALL2(pow, a, b)
+#define ad_neg(x)      AD__CALL1(neg, x)
+#define ad_sqr(x)      AD__CALL1(sqr, x)
+#define ad_inv(x)      AD__CALL1(inv, x)
+#define ad_sqrt(x)     AD__CALL1(sqrt, x)
+#define ad_cbrt(x)     AD__CALL1(cbrt, x)
+#define ad_exp(x)      AD__CALL1(exp, x)
+#define ad_expm1(x)    AD__CALL1(expm1, x)
+#define ad_log(x)      AD__CALL1(log, x)
+#define ad_log1p(x)    AD__CALL1(log1p, x)
+#define ad_log2(x)     AD__CALL1(log2, x)
+#define ad_log10(x)    AD__CALL1(log10, x)
+#define ad_sin(x)      AD__CALL1(sin, x)
+#define ad_cos(x)      AD__CALL1(cos, x)
+#define ad_tan(x)      AD__CALL1(tan, x)
+#define ad_asin(x)     AD__CALL1(asin, x)
+#define ad_acos(x)     AD__CALL1(acos, x)
+#define ad_atan(x)     AD__CALL1(atan, x)
+#define ad_sinh(x)     AD__CALL1(sinh, x)
+#define ad_cosh(x)     AD__CALL1(cosh, x)
+#define ad_tanh(x)     AD__CALL1(tanh, x)
+#define ad_asinh(x)    AD__CALL1(asinh, x)
+#define ad_acosh(x)    AD__CALL1(acosh, x)
+#define ad_atanh(x)    AD__CALL1(atanh, x)
+#define ad_erf(x)      AD__CALL1(erf, x)
+#define ad_erfc(x)     AD__CALL1(erfc, x)
+#define ad_lgamma(x)   AD__CALL1(lgamma, x)
+#define ad_tgamma(x)   AD__CALL1(tgamma, x)
+#define ad_fabs(x)     AD__CALL1(fabs, x)
+#define ad_powi(x, k)  AD__G1(powi, x)(x, k)
+#define ad_add(a, b)   AD__CALL2(add, a, b)
+#define ad_sub(a, b)   AD__CALL2(sub, a, b)
+#define ad_mul(a, b)   AD__CALL2(mul, a, b)
+#define ad_div(a, b)   AD__CALL2(div, a, b)
+#define ad_pow(a, b)   AD__CALL2(pow, a, b)
 #define ad_atan2(a, b) AD__CALL2(atan2, a, b)
 #define ad_hypot(a, b) AD__CALL2(hypot, a, b)
-#define ad_fmin(a, b) AD__CALL2(fmin, a, b)
-#define ad_fmax(a, b) AD__CALL2(fmax, a, b)
+#define ad_fmin(a, b)  AD__CALL2(fmin, a, b)
+#define ad_fmax(a, b)  AD__CALL2(fmax, a, b)
 
-#define ad_value(x) AD__G1(value, x)(x)
-#define ad_const(T, c) AD__G1(const, (T){0})(c)
+#define ad_value(x)        AD__G1(value, x)(x)
+#define ad_const(T, c)     AD__G1(const, (T){0})(c)
 #define ad_select(c, a, b) AD__G2(select, a, b)(ad_value(c), a, b)
 
 #define ad_lt(a, b) (ad_value(a) < ad_value(b))

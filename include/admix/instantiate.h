@@ -35,36 +35,36 @@
  * T and AD_NAME when done.
  */
 #ifndef AD_TEMPLATE
-#error "define AD_TEMPLATE as the template file's name before including <admix/instantiate.h>"
+#error "define AD_TEMPLATE (the template's file name) first"
 #endif
 
 #include "admix.h"
 
-#define T double
+#define T          double
 #define AD_NAME(f) f##_double
 #include AD_TEMPLATE
 #undef T
 #undef AD_NAME
 
-#define T double complex
+#define T          double complex
 #define AD_NAME(f) f##_complex
 #include AD_TEMPLATE
 #undef T
 #undef AD_NAME
 
-#define T ad_dual
+#define T          ad_dual
 #define AD_NAME(f) f##_dual
 #include AD_TEMPLATE
 #undef T
 #undef AD_NAME
 
-#define T ad_dualv
+#define T          ad_dualv
 #define AD_NAME(f) f##_dualv
 #include AD_TEMPLATE
 #undef T
 #undef AD_NAME
 
-#define T ad_hdual
+#define T          ad_hdual
 #define AD_NAME(f) f##_hdual
 #include AD_TEMPLATE
 #undef T
@@ -73,19 +73,19 @@
 #undef AD_TEMPLATE
 
 #ifndef AD_FN
-#define AD_FN(fname_, n_, m_)                                                    \
-    ad_fn fname_##_fn(const void *params)                                        \
+#define AD_FN(fname_, n_, m_)                                                  \
+    ad_fn fname_##_fn(const void *params)                                      \
     {                                                                          \
         ad_fn f_ = {0};                                                        \
         f_.n = (n_);                                                           \
         f_.m = (m_);                                                           \
         f_.params = params;                                                    \
-        f_.name = #fname_;                                                       \
-        f_.f_double = fname_##_double;                                           \
-        f_.f_complex = fname_##_complex;                                         \
-        f_.f_dual = fname_##_dual;                                               \
-        f_.f_dualv = fname_##_dualv;                                             \
-        f_.f_hdual = fname_##_hdual;                                             \
+        f_.name = #fname_;                                                     \
+        f_.f_double = fname_##_double;                                         \
+        f_.f_complex = fname_##_complex;                                       \
+        f_.f_dual = fname_##_dual;                                             \
+        f_.f_dualv = fname_##_dualv;                                           \
+        f_.f_hdual = fname_##_hdual;                                           \
         return f_;                                                             \
     }
 #endif

@@ -17,8 +17,8 @@ AD_BEGIN_DECLS
 
 typedef enum ad_op {
 #define AD_OP1(N, n, ...) AD_OP_##N,
-#define AD_OP1P AD_OP1
-#define AD_OP2 AD_OP1
+#define AD_OP1P           AD_OP1
+#define AD_OP2            AD_OP1
 #include "ops.def"
 #undef AD_OP1
 #undef AD_OP1P

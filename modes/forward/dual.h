@@ -18,8 +18,14 @@ static AD_INLINE ad_dual ad_dual_make(double v, double d)
     r.d = d;
     return r;
 }
-static AD_INLINE ad_dual ad_dual_const(double c) { return ad_dual_make(c, 0.0); }
-static AD_INLINE double ad_dual_value(ad_dual x) { return x.v; }
+static AD_INLINE ad_dual ad_dual_const(double c)
+{
+    return ad_dual_make(c, 0.0);
+}
+static AD_INLINE double ad_dual_value(ad_dual x)
+{
+    return x.v;
+}
 static AD_INLINE ad_dual ad_dual_select(double c, ad_dual a, ad_dual b)
 {
     return c > 0.0 ? a : b;
@@ -42,7 +48,10 @@ static AD_INLINE ad_dual ad_dual_select_cx(double c, double a, ad_dual b)
     r.d = ad__chain(F, ad__##n##_d1(x.v, k, r.v), x.d);                        \
     return r;
 #define AD_OP1(N, n, F, V, D1, D2, CV)                                         \
-    static AD_INLINE ad_dual ad_dual_##n(ad_dual x) { AD__DUAL1(n, F, 0.0) }
+    static AD_INLINE ad_dual ad_dual_##n(ad_dual x)                            \
+    {                                                                          \
+        AD__DUAL1(n, F, 0.0)                                                   \
+    }
 #define AD_OP1P(N, n, F, V, D1, D2, CV)                                        \
     static AD_INLINE ad_dual ad_dual_##n(ad_dual x, int k)                     \
     {                                                                          \

@@ -1,7 +1,8 @@
 /* dualv.h -- ad_dualv, vector forward mode: one value and AD_LANES tangents
  * carried together, so that one pass gives AD_LANES directional derivatives
  * and the partials of each primitive are computed once for all of them.
- * Every primitive comes from primitives/ops.def; see include/admix/forward.h. */
+ * Every primitive comes from primitives/ops.def; see include/admix/forward.h.
+ */
 #ifndef ADMIX_DUALV_H
 #define ADMIX_DUALV_H
 
@@ -46,7 +47,10 @@ static AD_INLINE ad_dualv ad_dualv_make(double v, int lane)
         r.d[lane] = 1.0;
     return r;
 }
-static AD_INLINE double ad_dualv_value(ad_dualv x) { return x.v; }
+static AD_INLINE double ad_dualv_value(ad_dualv x)
+{
+    return x.v;
+}
 static AD_INLINE ad_dualv ad_dualv_select(double c, ad_dualv a, ad_dualv b)
 {
     return c > 0.0 ? a : b;
@@ -69,7 +73,10 @@ static AD_INLINE ad_dualv ad_dualv_select_cx(double c, double a, ad_dualv b)
         r.d[i] = ad__chain(F, p, x.d[i]);                                      \
     return r;
 #define AD_OP1(N, n, F, V, D1, D2, CV)                                         \
-    static AD_INLINE ad_dualv ad_dualv_##n(ad_dualv x) { AD__DUALV1(n, F, 0.0) }
+    static AD_INLINE ad_dualv ad_dualv_##n(ad_dualv x)                         \
+    {                                                                          \
+        AD__DUALV1(n, F, 0.0)                                                  \
+    }
 #define AD_OP1P(N, n, F, V, D1, D2, CV)                                        \
     static AD_INLINE ad_dualv ad_dualv_##n(ad_dualv x, int k)                  \
     {                                                                          \

@@ -4,7 +4,8 @@
  *   y.d1 = f' a.d1,  y.d2 = f' a.d2,  y.d12 = f' a.d12 + f'' a.d1 a.d2,
  * and for y = f(a, b) the same with both partials and
  *   y.d12 += f_aa a1 a2 + f_ab (a1 b2 + a2 b1) + f_bb b1 b2.
- * Every primitive comes from primitives/ops.def; see include/admix/forward.h. */
+ * Every primitive comes from primitives/ops.def; see include/admix/forward.h.
+ */
 #ifndef ADMIX_HDUAL_H
 #define ADMIX_HDUAL_H
 
@@ -28,7 +29,10 @@ static AD_INLINE ad_hdual ad_hdual_const(double c)
 {
     return ad_hdual_make(c, 0.0, 0.0, 0.0);
 }
-static AD_INLINE double ad_hdual_value(ad_hdual x) { return x.v; }
+static AD_INLINE double ad_hdual_value(ad_hdual x)
+{
+    return x.v;
+}
 static AD_INLINE ad_hdual ad_hdual_select(double c, ad_hdual a, ad_hdual b)
 {
     return c > 0.0 ? a : b;
@@ -55,7 +59,10 @@ static AD_INLINE ad_hdual ad_hdual_select_cx(double c, double a, ad_hdual b)
     AD__HD_ARG(F, r, p, q, x)                                                  \
     return r;
 #define AD_OP1(N, n, F, V, D1, D2, CV)                                         \
-    static AD_INLINE ad_hdual ad_hdual_##n(ad_hdual x) { AD__HDUAL1(n, F, 0.0) }
+    static AD_INLINE ad_hdual ad_hdual_##n(ad_hdual x)                         \
+    {                                                                          \
+        AD__HDUAL1(n, F, 0.0)                                                  \
+    }
 #define AD_OP1P(N, n, F, V, D1, D2, CV)                                        \
     static AD_INLINE ad_hdual ad_hdual_##n(ad_hdual x, int k)                  \
     {                                                                          \

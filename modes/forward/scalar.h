@@ -8,7 +8,10 @@
 #include "rules.h"
 
 #define AD_OP1(N, n, F, V, D1, D2, CV)                                         \
-    static AD_INLINE double ad_double_##n(double a) { return ad__##n##_v(a, 0); }
+    static AD_INLINE double ad_double_##n(double a)                            \
+    {                                                                          \
+        return ad__##n##_v(a, 0);                                              \
+    }
 #define AD_OP1P(N, n, F, V, D1, D2, CV)                                        \
     static AD_INLINE double ad_double_##n(double a, int k)                     \
     {                                                                          \
@@ -24,8 +27,14 @@
 #undef AD_OP1P
 #undef AD_OP2
 
-static AD_INLINE double ad_double_value(double a) { return a; }
-static AD_INLINE double ad_double_const(double c) { return c; }
+static AD_INLINE double ad_double_value(double a)
+{
+    return a;
+}
+static AD_INLINE double ad_double_const(double c)
+{
+    return c;
+}
 static AD_INLINE double ad_double_select(double c, double a, double b)
 {
     return c > 0.0 ? a : b;
@@ -53,8 +62,14 @@ static AD_INLINE double ad_double_select(double c, double a, double b)
 #undef AD_OP1P
 #undef AD_OP2
 
-static AD_INLINE double ad_cplx_value(double complex z) { return creal(z); }
-static AD_INLINE double complex ad_cplx_const(double c) { return AD__CMPLX(c, 0.0); }
+static AD_INLINE double ad_cplx_value(double complex z)
+{
+    return creal(z);
+}
+static AD_INLINE double complex ad_cplx_const(double c)
+{
+    return AD__CMPLX(c, 0.0);
+}
 /* Chooses by the real part, as every comparison on the complex step does. */
 static AD_INLINE double complex ad_cplx_select(double c, double complex a,
                                                double complex b)
