@@ -42,8 +42,8 @@ static void gauss(mpfr_ptr t, mpfr_srcptr a)
     mpfr_clears(a2, k, (mpfr_ptr)0);
 }
 
-static int mpfr_d1(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
-                   mpfr_srcptr y)
+int ad__erf_mpfr_d1(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
+                    mpfr_srcptr y)
 {
     (void)b, (void)c, (void)y;
     mpfr_t t;
@@ -54,8 +54,8 @@ static int mpfr_d1(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
     return 0;
 }
 
-static int mpfr_d2(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
-                   mpfr_srcptr y)
+int ad__erf_mpfr_d2(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
+                    mpfr_srcptr y)
 {
     (void)b, (void)c, (void)y;
     mpfr_t t;
@@ -72,10 +72,11 @@ static int mpfr_d2(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
     return 0;
 }
 
-/* Moderate arguments, tiny ones (erf a ~ 2a/sqrt(pi): relative accuracy
+/* (erfc.c uses these partials, negated, and this sampler too.)
+ * Moderate arguments, tiny ones (erf a ~ 2a/sqrt(pi): relative accuracy
  * near 0), and the tails up to |a| = 26, where f' = 1.6e-294 is still
  * normal (at 26.6 it underflows). */
-static void sample(uint64_t *s, double x[2], long *c)
+void ad__erf_sample(uint64_t *s, double x[2], long *c)
 {
     (void)c;
     switch (ad__rand_next(s) % 4) {
@@ -93,5 +94,6 @@ static void sample(uint64_t *s, double x[2], long *c)
 
 /* Bounds: the largest errors measured on 400000 sampled points (two seeds)
  * against MPFR at 128 bits, in ulps, were: value 0.93, f' 2.43, f'' 3.36. */
-const ad__prim ad__prim_erf = {mpfr_value, mpfr_d1, mpfr_d2, sample,
-                               1.0,        3.0,     4.0};
+const ad__prim ad__prim_erf = {
+    mpfr_value, ad__erf_mpfr_d1, ad__erf_mpfr_d2, ad__erf_sample, 1.0, 3.0,
+    4.0};

@@ -39,40 +39,9 @@ static int mpfr_d1(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
     return 0;
 }
 
-static int mpfr_d2(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
-                   mpfr_srcptr y)
-{
-    (void)a, (void)b, (void)c, (void)y;
-    mpfr_set_zero(p[0], 1);
-    mpfr_set_zero(p[1], 1);
-    mpfr_set_zero(p[2], 1);
-    return 0;
-}
-
-/* Independent arguments of every sign and magnitude, ties (a == b, also
- * +0 against -0) and near ties one ulp apart. */
-static void sample(uint64_t *s, double x[2], long *c)
-{
-    (void)c;
-    x[0] = ad__rand_logmag(s, -300.0, 300.0, 1);
-    switch (ad__rand_next(s) % 4) {
-    case 0:
-        x[1] = x[0];
-        break;
-    case 1:
-        x[1] = nextafter(x[0], (ad__rand_next(s) & 1u) ? HUGE_VAL : -HUGE_VAL);
-        break;
-    case 2:
-        x[0] = (ad__rand_next(s) & 1u) ? -0.0 : 0.0;
-        x[1] = (ad__rand_next(s) & 1u) ? -0.0 : 0.0;
-        break;
-    default:
-        x[1] = ad__rand_logmag(s, -300.0, 300.0, 1);
-        break;
-    }
-}
+/* The second partials (all 0) and the sampler are fmin's (fmin.c). */
 
 /* Bounds: every result is exact, as measured on 400000 sampled points (two
  * seeds) against MPFR at 128 bits. */
-const ad__prim ad__prim_fmax = {mpfr_value, mpfr_d1, mpfr_d2, sample,
-                                0.0,        0.0,     0.0};
+const ad__prim ad__prim_fmax = {
+    mpfr_value, mpfr_d1, ad__minmax_mpfr_d2, ad__minmax_sample, 0.0, 0.0, 0.0};

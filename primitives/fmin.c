@@ -39,8 +39,9 @@ static int mpfr_d1(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
     return 0;
 }
 
-static int mpfr_d2(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
-                   mpfr_srcptr y)
+/* Every second partial of fmin and fmax is 0 (fmax.c uses this too). */
+int ad__minmax_mpfr_d2(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
+                       mpfr_srcptr y)
 {
     (void)a, (void)b, (void)c, (void)y;
     mpfr_set_zero(p[0], 1);
@@ -49,9 +50,10 @@ static int mpfr_d2(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
     return 0;
 }
 
-/* Independent arguments of every sign and magnitude, ties (a == b, also
+/* (fmax.c uses this sampler too.)  Independent arguments of every sign
+ * and magnitude, ties (a == b, also
  * +0 against -0) and near ties one ulp apart. */
-static void sample(uint64_t *s, double x[2], long *c)
+void ad__minmax_sample(uint64_t *s, double x[2], long *c)
 {
     (void)c;
     x[0] = ad__rand_logmag(s, -300.0, 300.0, 1);
@@ -74,5 +76,5 @@ static void sample(uint64_t *s, double x[2], long *c)
 
 /* Bounds: every result is exact, as measured on 400000 sampled points (two
  * seeds) against MPFR at 128 bits. */
-const ad__prim ad__prim_fmin = {mpfr_value, mpfr_d1, mpfr_d2, sample,
-                                0.0,        0.0,     0.0};
+const ad__prim ad__prim_fmin = {
+    mpfr_value, mpfr_d1, ad__minmax_mpfr_d2, ad__minmax_sample, 0.0, 0.0, 0.0};
