@@ -52,8 +52,8 @@ static void one_minus_sq(mpfr_ptr t, mpfr_srcptr a)
     mpfr_clear(u);
 }
 
-static int mpfr_d1(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
-                   mpfr_srcptr y)
+int ad__asin_mpfr_d1(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
+                     mpfr_srcptr y)
 {
     (void)b, (void)c, (void)y;
     /* 1/sqrt(t) correctly rounded: +inf at t = +0 (a = +-1), NaN for t < 0
@@ -66,8 +66,8 @@ static int mpfr_d1(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
     return 0;
 }
 
-static int mpfr_d2(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
-                   mpfr_srcptr y)
+int ad__asin_mpfr_d2(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
+                     mpfr_srcptr y)
 {
     (void)b, (void)c, (void)y;
     /* a/(t sqrt t): +-inf at a = +-1, NaN for |a| > 1. */
@@ -83,9 +83,10 @@ static int mpfr_d2(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
     return 0;
 }
 
-/* Uniform over the domain, close to the singular edges +-1 (down to 1e-12
+/* (acos.c uses these partials, negated, and these points.)
+ * Uniform over the domain, close to the singular edges +-1 (down to 1e-12
  * inside), and tiny magnitudes (where the value and f'' are tiny). */
-static void sample(uint64_t *s, double x[2], long *c)
+void ad__asin_sample(uint64_t *s, double x[2], long *c)
 {
     (void)c;
     switch (ad__rand_next(s) % 4) {
@@ -104,5 +105,6 @@ static void sample(uint64_t *s, double x[2], long *c)
     }
 }
 
-const ad__prim ad__prim_asin = {mpfr_value, mpfr_d1, mpfr_d2, sample,
-                                1.0,        2.5,     4.5};
+const ad__prim ad__prim_asin = {
+    mpfr_value, ad__asin_mpfr_d1, ad__asin_mpfr_d2, ad__asin_sample, 1.0, 2.5,
+    4.5};

@@ -25,44 +25,54 @@ static int mpfr_value(mpfr_ptr y, mpfr_srcptr a, mpfr_srcptr b, long c,
     return 0;
 }
 
-/* The domain error of the double rules: a NaN value makes NaN partials.
- * -0 is inside the domain (log(-0) = -inf). */
-static int domain_error(mpfr_srcptr a)
+/* The partials of log_b a = ln a / ln b, shared by log (base 0 meaning e),
+ * log2 and log10: f' = 1/(a ln b) (order 1), f'' = -1/(a^2 ln b) (order 2),
+ * from a (or a^2, exact at the working precision) times ln b, one final
+ * rounding.  NaN where a < 0 or a is NaN, the domain error of the double
+ * rules; -0 is inside the domain and gives -inf, as the double rules do. */
+int ad__logb_mpfr_partial(mpfr_ptr p, mpfr_srcptr a, unsigned long base,
+                          int order)
 {
-    return mpfr_nan_p(a) || mpfr_sgn(a) < 0;
+    if (mpfr_nan_p(a) || mpfr_sgn(a) < 0) {
+        mpfr_set_nan(p);
+        return 0;
+    }
+    mpfr_t t;
+    mpfr_init2(t, 2 * mpfr_get_prec(a) + ad__wprec(p));
+    if (order == 1)
+        mpfr_set(t, a, MPFR_RNDN);
+    else
+        mpfr_sqr(t, a, MPFR_RNDN);
+    if (base != 0) {
+        mpfr_t k;
+        mpfr_init2(k, ad__wprec(p));
+        mpfr_log_ui(k, base, MPFR_RNDN);
+        mpfr_mul(t, t, k, MPFR_RNDN);
+        mpfr_clear(k);
+    }
+    mpfr_si_div(p, order == 1 ? 1 : -1, t, MPFR_RNDN);
+    mpfr_clear(t);
+    return 0;
 }
 
 static int mpfr_d1(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
                    mpfr_srcptr y)
 {
     (void)b, (void)c, (void)y;
-    if (domain_error(a)) {
-        mpfr_set_nan(p[0]);
-        return 0;
-    }
-    mpfr_ui_div(p[0], 1, a, MPFR_RNDN);
-    return 0;
+    return ad__logb_mpfr_partial(p[0], a, 0, 1);
 }
 
 static int mpfr_d2(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
                    mpfr_srcptr y)
 {
     (void)b, (void)c, (void)y;
-    if (domain_error(a)) {
-        mpfr_set_nan(p[0]);
-        return 0;
-    }
-    mpfr_t t;
-    mpfr_init2(t, ad__wprec(p[0]));
-    mpfr_sqr(t, a, MPFR_RNDN);
-    mpfr_si_div(p[0], -1, t, MPFR_RNDN);
-    mpfr_clear(t);
-    return 0;
+    return ad__logb_mpfr_partial(p[0], a, 0, 2);
 }
 
-/* Moderate arguments, arguments close to 1 (where the value is small),
+/* (log2 and log10 use these points too.)  Moderate arguments, arguments
+ * close to 1 (where the value is small),
  * and magnitudes from 1e-150 (close to the singular edge 0) to 1e150. */
-static void sample(uint64_t *s, double x[2], long *c)
+void ad__log_sample(uint64_t *s, double x[2], long *c)
 {
     (void)c;
     switch (ad__rand_next(s) % 4) {
@@ -80,5 +90,5 @@ static void sample(uint64_t *s, double x[2], long *c)
     }
 }
 
-const ad__prim ad__prim_log = {mpfr_value, mpfr_d1, mpfr_d2, sample,
+const ad__prim ad__prim_log = {mpfr_value, mpfr_d1, mpfr_d2, ad__log_sample,
                                1.0,        0.5,     2.0};

@@ -55,8 +55,10 @@ typedef struct ad__prim {
 #undef AD_OP1P
 #undef AD_OP2
 
-/* Rules one primitive shares with another (erfc's are erf's, negated;
- * fmin and fmax share second partials and points). */
+/* Rules one primitive shares with another: erfc's are erf's and acos's
+ * asin's, negated; fmin
+ * and fmax share second partials and points; log, log2 and log10 share
+ * their partials (by base) and points. */
 int ad__erf_mpfr_d1(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
                     mpfr_srcptr y);
 int ad__erf_mpfr_d2(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
@@ -65,6 +67,14 @@ void ad__erf_sample(uint64_t *s, double x[2], long *c);
 int ad__minmax_mpfr_d2(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
                        mpfr_srcptr y);
 void ad__minmax_sample(uint64_t *s, double x[2], long *c);
+int ad__logb_mpfr_partial(mpfr_ptr p, mpfr_srcptr a, unsigned long base,
+                          int order);
+void ad__log_sample(uint64_t *s, double x[2], long *c);
+int ad__asin_mpfr_d1(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
+                     mpfr_srcptr y);
+int ad__asin_mpfr_d2(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
+                     mpfr_srcptr y);
+void ad__asin_sample(uint64_t *s, double x[2], long *c);
 
 /* The MPFR descriptor of op, or NULL for an invalid code. */
 const ad__prim *ad__prim_get(int op);
