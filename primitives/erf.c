@@ -79,17 +79,7 @@ int ad__erf_mpfr_d2(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
 void ad__erf_sample(uint64_t *s, double x[2], long *c)
 {
     (void)c;
-    switch (ad__rand_next(s) % 4) {
-    case 0:
-        x[0] = ad__rand_logmag(s, -300.0, 0.0, 1);
-        break;
-    case 1:
-        x[0] = ad__rand_uniform(s, -26.0, 26.0);
-        break;
-    default:
-        x[0] = ad__rand_uniform(s, -6.0, 6.0);
-        break;
-    }
+    x[0] = ad__rand_scales(s, -300.0, -26.0, 26.0, 6.0);
 }
 
 /* Bounds: the largest errors measured on 400000 sampled points (two seeds)

@@ -92,6 +92,12 @@ double ad__rand_logmag(uint64_t *s, double elo, double ehi, int signed_);
  * dir = +1 or -1 toward the inside. */
 double ad__rand_near(uint64_t *s, double edge, double dir, double elo,
                      double ehi);
+/* The samplers' common three scales: with probability 1/4 a tiny signed
+ * magnitude 10^e, e in [elo, 0); 1/4 uniform in [wlo, whi) (typically all of
+ * the range where the value stays finite and normal); 1/2 uniform in
+ * [-m, m). */
+double ad__rand_scales(uint64_t *s, double elo, double wlo, double whi,
+                       double m);
 /* An integer uniform in [lo, hi]. */
 long ad__rand_int(uint64_t *s, long lo, long hi);
 

@@ -37,3 +37,16 @@ long ad__rand_int(uint64_t *s, long lo, long hi)
     uint64_t span = (uint64_t)(hi - lo) + 1u;
     return lo + (long)(ad__rand_next(s) % span);
 }
+
+double ad__rand_scales(uint64_t *s, double elo, double wlo, double whi,
+                       double m)
+{
+    switch (ad__rand_next(s) % 4) {
+    case 0:
+        return ad__rand_logmag(s, elo, 0.0, 1);
+    case 1:
+        return ad__rand_uniform(s, wlo, whi);
+    default:
+        return ad__rand_uniform(s, -m, m);
+    }
+}

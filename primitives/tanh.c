@@ -75,17 +75,7 @@ static int mpfr_d2(mpfr_ptr *p, mpfr_srcptr a, mpfr_srcptr b, long c,
 static void sample(uint64_t *s, double x[2], long *c)
 {
     (void)c;
-    switch (ad__rand_next(s) % 4) {
-    case 0:
-        x[0] = ad__rand_logmag(s, -300.0, 0.0, 1);
-        break;
-    case 1:
-        x[0] = ad__rand_uniform(s, -350.0, 350.0);
-        break;
-    default:
-        x[0] = ad__rand_uniform(s, -10.0, 10.0);
-        break;
-    }
+    x[0] = ad__rand_scales(s, -300.0, -350.0, 350.0, 10.0);
 }
 
 const ad__prim ad__prim_tanh = {mpfr_value, mpfr_d1, mpfr_d2, sample,
