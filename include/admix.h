@@ -18,6 +18,8 @@
 #include "admix/errors.h"
 #include "admix/primitives.h"
 #include "admix/forward.h"
+#include "admix/tape.h"
+#include "var.h"
 #include "admix/generic.h"
 #include "admix/fn.h"
 

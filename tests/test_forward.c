@@ -32,12 +32,16 @@ static const char name_complex[] = "double complex";
 static const char name_dual[] = "ad_dual";
 static const char name_dualv[] = "ad_dualv";
 static const char name_hdual[] = "ad_hdual";
+static const char name_var[] = "ad_var";
 
 static const int has_tangent_double = 0;
 static const int has_tangent_complex = 1;
 static const int has_tangent_dual = 1;
 static const int has_tangent_dualv = 1;
 static const int has_tangent_hdual = 1;
+/* ad_var is checked here on constants (values and types only); its
+ * derivatives are test_reverse's. */
+static const int has_tangent_var = 0;
 
 /* Equal as doubles, or both NaN. */
 static int same_d(double a, double b)
@@ -82,6 +86,10 @@ static ad_hdual var_hdual(double v)
 {
     return ad_hdual_make(v, 1.0, 1.0, 0.0);
 }
+static ad_var var_var(double v)
+{
+    return ad_const(ad_var, v);
+}
 
 /* The first derivative along the seed of var_*; for ad_dualv and ad_hdual
  * it also checks that every direction carries the same tangent. */
@@ -104,6 +112,11 @@ static double tangent_dualv(ad_dualv x)
         cr_expect(same_d(x.d[k], x.d[0]), "lane %d: %g vs %g", k, x.d[k],
                   x.d[0]);
     return x.d[0];
+}
+static double tangent_var(ad_var x)
+{
+    (void)x;
+    return NAN;
 }
 static double tangent_hdual(ad_hdual x)
 {
@@ -334,6 +347,7 @@ Test(forward, generic_macros_every_type)
     check_generic_dual();
     check_generic_dualv();
     check_generic_hdual();
+    check_generic_var();
 }
 
 /* ---- vector mode --------------------------------------------------------- */
@@ -527,5 +541,5 @@ Test(forward, plain_data)
     /* ad_fn holds every instantiation. */
     ad_fn f = many_fn(NULL);
     cr_expect(f.n == 3 && f.m == 2 && f.f_dualv == many_dualv &&
-              f.f_var == NULL && strcmp(f.name, "many") == 0);
+              f.f_var == many_var && strcmp(f.name, "many") == 0);
 }

@@ -70,6 +70,12 @@
 #undef T
 #undef AD_NAME
 
+#define T          ad_var
+#define AD_NAME(f) f##_var
+#include AD_TEMPLATE
+#undef T
+#undef AD_NAME
+
 #undef AD_TEMPLATE
 
 #ifndef AD_FN
@@ -86,6 +92,7 @@
         f_.f_dual = fname_##_dual;                                             \
         f_.f_dualv = fname_##_dualv;                                           \
         f_.f_hdual = fname_##_hdual;                                           \
+        f_.f_var = fname_##_var;                                               \
         return f_;                                                             \
     }
 #endif

@@ -1,0 +1,176 @@
+/* tape.h -- reverse mode: record a computation on a tape, then sweep it.
+ *
+ * Recording.  ad_tape_begin(tape) makes `tape` the calling thread's
+ * recording tape.  ad_independent(v) creates an input variable; every
+ * operation on ad_var values (ad_sin(x), ad_mul(x, y), ad_mul(x, 2.0), the
+ * array primitives ad_dot ... ad_map) computes its value and appends one
+ * node to the tape; ad_dependent(y) marks an output; ad_tape_end(tape)
+ * closes the recording and returns its status.  An operation whose arguments
+ * are all constants (ad_const(ad_var, c), or a plain double) is not recorded:
+ * its result is a constant too.
+ *
+ *     ad_tape *t = ad_tape_new();
+ *     ad_tape_begin(t);
+ *     ad_var x = ad_independent(2.0);
+ *     ad_dependent(ad_sin(ad_sqr(x)));
+ *     if (ad_tape_end(t) == AD_OK) ad_tape_gradient(t, NULL, &g);  -2.6146
+ *
+ * The tape keeps, per node, its operation code, the indices of its
+ * arguments, its constants and the value of its result (primal value
+ * taping), so that it can be replayed at another point, swept forward and
+ * backward, and swept to second order, without the user's code.
+ *
+ * Sweeps.  Every sweep takes x: NULL for the recorded point, else a new
+ * point (n values) at which the tape is first replayed.  Outputs are
+ * caller-owned arrays.  Matrices are row-major: J is m x n; V (jvp_multi) is
+ * n x k, one direction per column, and JV is m x k; W (vjp_multi) is k x m,
+ * one weight vector per row, and WJ is k x n.
+ *
+ * Branches.  ad_lt ad_le ad_gt ad_ge ad_eq on active values are recorded
+ * with their outcome.  A sweep at a new point where one of them comes out
+ * otherwise returns AD_ERETAPE (its outputs are then unspecified: the tape
+ * no longer describes the function there; record again at that point);
+ * ad_tape_last_flip() tells which comparison flipped.  ad_select(c, a, b)
+ * is recorded as a choice and replays correctly on either side.
+ *
+ * Storage.  Nodes go into blocks that are chained, never reallocated and
+ * copied; ad_tape_begin on a used tape discards the recording and keeps the
+ * blocks for the next one, so a loop that records again and again touches no
+ * fresh memory.  ad_tape_set_limit caps the bytes a tape may hold: recording
+ * past it stops with AD_ENOMEM (the tape stays valid and freeable).
+ *
+ * Errors.  Misuse gives AD_EINVAL: ad_tape_end without ad_tape_begin, a
+ * second ad_tape_begin while the thread records, a variable of another tape
+ * (or of an earlier recording) used in an operation, NULL arguments.  Errors
+ * during recording are sticky: the operations go on computing values, and
+ * ad_tape_end returns the first error.  A tape whose recording failed
+ * cannot be swept (AD_EINVAL).
+ *
+ * Threads.  Recording state is thread-local: several threads may record
+ * their own tapes at once.  A finished tape is read-only to every sweep, so
+ * any number of threads may sweep one tape at once.  Sweeps use the calling
+ * thread's own work buffers, kept between calls (a sweep allocates only when
+ * a bigger tape needs more); ad_thread_release() frees them.
+ */
+#ifndef ADMIX_TAPE_H
+#define ADMIX_TAPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "admix/common.h"
+
+AD_BEGIN_DECLS
+
+/* A tape: opaque; ad_tape_new / ad_tape_free. */
+typedef struct ad_tape ad_tape;
+
+/* An active variable: its value, its index on the tape and the tag of the
+ * recording it belongs to (t == 0: a constant, not on any tape).  Plain
+ * data; copy it freely.  Read the value with ad_value(x). */
+typedef struct ad_var {
+    double v;   /* value */
+    uint32_t i; /* index on the tape */
+    uint32_t t; /* recording tag; 0 for a constant */
+} ad_var;
+
+/* What a tape holds (ad_tape_stats). */
+typedef struct ad_tape_info {
+    size_t ops;         /* recorded nodes */
+    size_t args;        /* argument slots (indices) */
+    size_t consts;      /* constants stored in nodes */
+    size_t vars;        /* variables (node results and inputs) */
+    size_t n;           /* independent variables */
+    size_t m;           /* dependent variables */
+    size_t comparisons; /* recorded comparisons */
+    size_t segments;    /* contiguous stretches of storage */
+    size_t bytes;       /* bytes the recording occupies */
+    size_t alloc_bytes; /* bytes the tape holds now (kept for reuse) */
+    size_t peak_bytes;  /* most bytes the tape ever held */
+    size_t limit;       /* the cap of ad_tape_set_limit, 0 for none */
+    int status;         /* AD_OK, or the error that ended the recording */
+} ad_tape_info;
+
+/* A new, empty tape, or NULL when memory runs out. */
+ad_tape *ad_tape_new(void);
+/* Frees the tape and all its storage.  NULL is ignored.  A tape must not be
+ * freed while a thread records into it or sweeps it. */
+void ad_tape_free(ad_tape *tape);
+/* Caps the bytes the tape may hold (0: no cap).  Recording that would pass
+ * the cap stops with AD_ENOMEM.  AD_EINVAL for NULL or while recording. */
+int ad_tape_set_limit(ad_tape *tape, size_t bytes);
+
+/* Starts recording into tape on the calling thread, discarding any earlier
+ * recording (its storage is reused).  AD_EINVAL if tape is NULL, if this
+ * thread already records, or if another thread records into tape. */
+int ad_tape_begin(ad_tape *tape);
+/* Stops recording.  Returns AD_OK, or the first error of the recording
+ * (AD_ENOMEM, AD_EINVAL), or AD_EINVAL if tape is not the tape this thread
+ * records into. */
+int ad_tape_end(ad_tape *tape);
+
+/* A new independent (input) variable with value v, on this thread's
+ * recording tape; inputs are numbered in the order they are created.
+ * Outside a recording: a constant, and the thread's recording error (seen
+ * by the next ad_tape_end) is not touched. */
+ad_var ad_independent(double v);
+/* n independent variables with values x[0..n-1], written to out[]; their
+ * indices are consecutive, which lets array primitives address them as one
+ * block.  Returns AD_OK, AD_EINVAL (not recording, or a NULL pointer with
+ * n > 0) or AD_ENOMEM. */
+int ad_independent_array(size_t n, const double *x, ad_var *out);
+/* Marks y as the next dependent (output) variable.  A constant y gives an
+ * output that does not depend on the inputs. */
+void ad_dependent(ad_var y);
+/* Marks y[0..m-1] as the next m outputs; AD_OK, AD_EINVAL or AD_ENOMEM. */
+int ad_dependent_array(size_t m, const ad_var *y);
+
+/* The gradient (n values) of output 0 -- of the only output, normally.
+ * Returns AD_OK, AD_EINVAL (NULL tape or g; a tape with no outputs or whose
+ * recording failed), AD_ENOMEM (work buffers) or AD_ERETAPE. */
+int ad_tape_gradient(ad_tape *tape, const double *x, double *g);
+/* y = f(x) (may be NULL) and jv = J v: one forward (tangent) sweep. */
+int ad_tape_jvp(ad_tape *tape, const double *x, const double *v, double *y,
+                double *jv);
+/* y = f(x) (may be NULL) and wj = w^T J: one reverse (adjoint) sweep. */
+int ad_tape_vjp(ad_tape *tape, const double *x, const double *w, double *y,
+                double *wj);
+/* k directions in one forward sweep: JV = J V (vector forward mode). */
+int ad_tape_jvp_multi(ad_tape *tape, const double *x, size_t k,
+                      const double *V, double *y, double *JV);
+/* k weight vectors in one reverse sweep: WJ = W J (vector reverse mode). */
+int ad_tape_vjp_multi(ad_tape *tape, const double *x, size_t k,
+                      const double *W, double *y, double *WJ);
+/* The m x n Jacobian, by vector forward sweeps when n <= m, else by vector
+ * reverse sweeps; the sweeps are split over OpenMP threads. */
+int ad_tape_jacobian(ad_tape *tape, const double *x, double *J);
+/* Replays the tape at x: y = f(x) (m values), without the user's code. */
+int ad_tape_eval(ad_tape *tape, const double *x, double *y);
+
+/* Fills *info; a NULL tape gives all zeros. */
+void ad_tape_stats(const ad_tape *tape, ad_tape_info *info);
+
+/* The ordinal (0 for the first recorded comparison) of the comparison that
+ * flipped in the calling thread's last sweep that returned AD_ERETAPE, or
+ * -1 if none did. */
+long ad_tape_last_flip(void);
+
+/* Writes the tape to a file (versioned, endian-checked, checksummed), or
+ * reads one into tape, replacing its recording.  Returns AD_OK, AD_EINVAL
+ * (NULL argument, a tape that is recording or whose recording failed), AD_EIO
+ * (the file cannot be opened, read or written), AD_EFORMAT (not an admix
+ * tape, another version or byte order, truncated, or corrupted: the tape is
+ * then left empty) or AD_ENOMEM. */
+int ad_tape_save(const ad_tape *tape, const char *path);
+int ad_tape_load(ad_tape *tape, const char *path);
+int ad_tape_write(const ad_tape *tape, FILE *out);
+int ad_tape_read(ad_tape *tape, FILE *in);
+
+/* Frees the calling thread's sweep buffers (they are allocated again when
+ * needed).  Call it before a thread ends to return its memory. */
+void ad_thread_release(void);
+
+AD_END_DECLS
+
+#endif /* ADMIX_TAPE_H */

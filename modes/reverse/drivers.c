@@ -1,0 +1,136 @@
+/* drivers.c -- the tape's sweeps as the API of tape.h: eval, jvp, vjp (one
+ * lane and k lanes) and gradient.  Each sets up an ad__sweep on the calling
+ * thread's buffers, replays the values when given a new point, seeds, and
+ * runs sweep.c. */
+#include <string.h>
+
+#include "tape_impl.h"
+
+/* Checks the tape and prepares s with tq tangent and aq adjoint lanes.  At
+ * a new point x the values are replayed into the thread's buffers (and
+ * AD_ERETAPE returned if a comparison flipped). */
+static int prepare(ad_tape *t, const double *x, size_t tq, size_t aq,
+                   ad__sweep *s)
+{
+    if (t == NULL || !t->done)
+        return AD_EINVAL;
+    ad__work *w = ad__work_get(t, tq, aq, t->tmp_need);
+    if (w == NULL)
+        return AD_ENOMEM;
+    memset(s, 0, sizeof *s);
+    s->t = t;
+    s->vt = x != NULL ? w->vt : t->vtab;
+    s->x = x;
+    s->tan = w->tan;
+    s->adj = w->adj;
+    s->tmp = w->tmp;
+    s->flip = -1;
+    if (x == NULL)
+        return AD_OK;
+    int rc = ad__forward(s, 1);
+    ad__work_set_flip(s->flip);
+    return rc;
+}
+
+/* y = the outputs, from the values s holds. */
+static void outputs(const ad__sweep *s, double *y)
+{
+    const ad_tape *t = s->t;
+    if (y == NULL)
+        return;
+    for (size_t j = 0; j < t->m; j++)
+        y[j] = t->dep[j] != 0 ? AD__V(s->vt, t->dep[j]) : t->depc[j];
+}
+
+int ad_tape_eval(ad_tape *t, const double *x, double *y)
+{
+    ad__sweep s;
+    if (t != NULL && t->m > 0 && y == NULL)
+        return AD_EINVAL;
+    int rc = prepare(t, x, 0, 0, &s);
+    if (rc == AD_OK)
+        outputs(&s, y);
+    return rc;
+}
+
+int ad_tape_jvp_multi(ad_tape *t, const double *x, size_t k, const double *V,
+                      double *y, double *JV)
+{
+    ad__sweep s;
+    if (t != NULL && k > 0 &&
+        ((t->n > 0 && V == NULL) || (t->m > 0 && JV == NULL)))
+        return AD_EINVAL;
+    int rc = prepare(t, x, k, 0, &s);
+    if (rc != AD_OK)
+        return rc;
+    outputs(&s, y);
+    if (k == 0)
+        return AD_OK;
+    s.q = k;
+    s.V = V;
+    s.ldv = k;
+    ad__forward(&s, 0);
+    for (size_t j = 0; j < t->m; j++)
+        for (size_t l = 0; l < k; l++)
+            JV[j * k + l] = t->dep[j] != 0 ? s.tan[(size_t)t->dep[j] * k + l]
+                                           : 0.0;
+    return AD_OK;
+}
+
+int ad_tape_jvp(ad_tape *t, const double *x, const double *v, double *y,
+                double *jv)
+{
+    return ad_tape_jvp_multi(t, x, 1, v, y, jv);
+}
+
+/* Seeds the adjoints of the outputs with the k rows of W (k x m). */
+static void seed(ad__sweep *s, size_t k, const double *W)
+{
+    const ad_tape *t = s->t;
+    for (size_t j = 0; j < t->m; j++)
+        if (t->dep[j] != 0)
+            for (size_t l = 0; l < k; l++)
+                s->adj[(size_t)t->dep[j] * k + l] += W[l * t->m + j];
+}
+
+int ad_tape_vjp_multi(ad_tape *t, const double *x, size_t k, const double *W,
+                      double *y, double *WJ)
+{
+    ad__sweep s;
+    if (t != NULL && k > 0 &&
+        ((t->m > 0 && W == NULL) || (t->n > 0 && WJ == NULL)))
+        return AD_EINVAL;
+    int rc = prepare(t, x, 0, k, &s);
+    if (rc != AD_OK)
+        return rc;
+    outputs(&s, y);
+    if (k == 0)
+        return AD_OK;
+    s.q = k;
+    s.G = WJ;
+    seed(&s, k, W);
+    ad__reverse(&s);
+    return AD_OK;
+}
+
+int ad_tape_vjp(ad_tape *t, const double *x, const double *w, double *y,
+                double *wj)
+{
+    return ad_tape_vjp_multi(t, x, 1, w, y, wj);
+}
+
+int ad_tape_gradient(ad_tape *t, const double *x, double *g)
+{
+    ad__sweep s;
+    if (t == NULL || (g == NULL && t->n > 0) || t->m == 0)
+        return AD_EINVAL;
+    int rc = prepare(t, x, 0, 1, &s);
+    if (rc != AD_OK)
+        return rc;
+    s.q = 1;
+    s.G = g;
+    if (t->dep[0] != 0)
+        s.adj[t->dep[0]] = 1.0;
+    ad__reverse(&s);
+    return AD_OK;
+}

@@ -1,0 +1,173 @@
+/* tape_impl.h -- the tape's storage (internal to modes/reverse/).
+ *
+ * A recording is three streams and the values:
+ *   op    one byte per node (var.h: the ad_op code and its variant);
+ *   arg   the nodes' argument indices, uint32_t;
+ *   cst   the nodes' constants, double;
+ *   value one double per variable, addressed by the variable's index.
+ * Each stream lives in a chain of blocks of growing size, allocated when
+ * first needed and kept for the next recording (block b of a stream always
+ * has the same capacity, unless one node needed more); nothing is ever
+ * reallocated and copied.
+ *
+ * A segment is a stretch of nodes whose op, arg and cst data each lie in one
+ * block and whose results are consecutive variables var0, var0 + 1, ...: a
+ * sweep walks the segments and, inside one, runs a tight loop over plain
+ * arrays.  A segment ends when a stream moves to a new block, or when an
+ * array node needs its results in one run of memory and the index skips to
+ * the next run (the skipped indices are never used).
+ *
+ * Values.  Variable i lives at vtab[i >> AD__VK][i & AD__VM]: the index space
+ * is cut into entries of 2^AD__VK values, and runs of entries are allocated
+ * together, run r holding 2^r entries (up to 2^AD__VRMAX), so that a run is
+ * one contiguous array.  The layout depends only on the index, so a new
+ * recording reuses the runs of the last one.  A sweep at a new point builds
+ * the same kind of table over one flat array of its own, so the sweeps read
+ * values the same way in both cases.
+ */
+#ifndef ADMIX_TAPE_IMPL_H
+#define ADMIX_TAPE_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "admix/errors.h"
+#include "admix/tape.h"
+#include "var.h"
+
+#define AD__VK    12 /* 4096 values per table entry */
+#define AD__VB    ((size_t)1 << AD__VK)
+#define AD__VM    (AD__VB - 1)
+#define AD__VRMAX 11 /* the largest run: 2048 entries, 8 Mi values */
+
+/* Value of variable i through table vt. */
+#define AD__V(vt, i) ((vt)[(i) >> AD__VK][(i)&AD__VM])
+
+/* One stream's blocks. */
+typedef struct ad__pool {
+    void **blk;      /* blk[b], NULL until first needed */
+    size_t *cap;     /* its capacity in elements */
+    size_t nblk;     /* entries of blk/cap in use or kept */
+    size_t blk_cap;  /* allocated length of blk/cap */
+    size_t cur;      /* index of the block being filled */
+    size_t fill;     /* elements used in block cur */
+    size_t elem;     /* element size in bytes */
+    size_t min_cap;  /* capacity of block 0 */
+    size_t max_cap;  /* capacity of the largest standard block */
+} ad__pool;
+
+typedef struct ad__seg {
+    const uint8_t *op;
+    const uint32_t *arg;
+    const double *cst;
+    size_t nop, narg, ncst;
+    uint32_t var0; /* first result */
+    uint32_t nvar; /* results created: var0 .. var0 + nvar - 1 */
+} ad__seg;
+
+struct ad_tape {
+    ad__pool ops, args, csts;
+    double **vtab;     /* value table: one pointer per entry */
+    size_t nvtab;      /* entries allocated (whole runs) */
+    size_t vtab_cap;   /* allocated length of vtab */
+    ad__seg *seg;      /* the segments, in recording order */
+    size_t nseg, seg_cap;
+    uint32_t *dep;     /* the outputs' indices (0: a constant output) */
+    double *depc;      /* the constant outputs' values */
+    size_t m, dep_cap;
+    size_t n;          /* inputs */
+    size_t nvar;       /* one past the largest variable index */
+    size_t nop, narg, ncst, ncmp;
+    size_t tmp_need;   /* scratch doubles the array nodes need in a sweep */
+    size_t alloc;      /* bytes held */
+    size_t peak;       /* most bytes held */
+    size_t limit;      /* cap on alloc, 0 for none */
+    uint32_t tag;      /* tag of the recording */
+    int status;        /* AD_OK, or the error that ended the recording */
+    int recording;     /* a thread is recording into the tape */
+    int done;          /* a recording ended successfully: sweeps allowed */
+};
+
+/* ---- record.c ----------------------------------------------------------- */
+
+/* Allocates bytes against the tape's cap; NULL when over it or out of
+ * memory.  ad__tape_release returns them. */
+void *ad__tape_alloc(ad_tape *t, size_t bytes);
+void ad__tape_release(ad_tape *t, void *p, size_t bytes);
+
+/* The recording cursor of this thread if it records into a tape, else NULL
+ * (and, if the thread records but err is set, NULL too). */
+ad__rec *ad__rec_active(void);
+/* Makes room for nop op bytes, narg args, ncst constants and nres results,
+ * the results in one run of memory when contiguous is set.  Sets R->err and
+ * returns it on failure. */
+int ad__rec_reserve(ad__rec *R, size_t nop, size_t narg, size_t ncst,
+                    size_t nres, int contiguous);
+/* Recomputes R->left after a node was written by hand. */
+void ad__rec_set_left(ad__rec *R);
+/* Empties the recording of t, keeping its storage. */
+void ad__tape_reset(ad_tape *t);
+/* A variable for x: x itself if it is active, else a CONST node holding its
+ * value.  With R->err set, returns x unchanged. */
+ad_var ad__rec_activate(ad__rec *R, ad_var x);
+/* 1 if variables [i, i + n) lie in one run of memory on the tape. */
+int ad__tape_contiguous(const ad_tape *t, uint32_t i, size_t n);
+/* Sets the tape's status to err if it has none yet. */
+void ad__rec_fail(ad__rec *R, int err);
+
+/* ---- work.c: the calling thread's sweep buffers ------------------------- */
+
+typedef struct ad__work {
+    double *val;   /* flat values, nvar entries */
+    double **vt;   /* table over val, in the layout of the tape's */
+    double *tan;   /* tangents, nvar * q */
+    double *adj;   /* adjoints, nvar * q; all zero between sweeps */
+    double *tmp;   /* scratch for array nodes */
+    size_t val_cap, vt_cap, tan_cap, adj_cap, tmp_cap;
+} ad__work;
+
+/* The calling thread's buffers, grown to hold a sweep of `tape` with q
+ * tangent (tan_q) and adjoint (adj_q) lanes and tmp scratch doubles; NULL
+ * when memory runs out.  The adjoints are zero. */
+ad__work *ad__work_get(const ad_tape *tape, size_t tan_q, size_t adj_q,
+                       size_t tmp);
+/* Records the thread's last flipped comparison (-1: none). */
+void ad__work_set_flip(long k);
+
+/* ---- sweep.c ------------------------------------------------------------ */
+
+/* What a sweep reads and writes. */
+typedef struct ad__sweep {
+    const ad_tape *t;
+    double **vt;      /* values: the tape's table, or the work table */
+    const double *x;  /* inputs for a replay (replay set) */
+    double *tan;      /* tangents, q per variable (forward) */
+    double *adj;      /* adjoints, q per variable (reverse) */
+    double *tmp;      /* scratch */
+    const double *V;  /* forward seeds, n x q row-major (ld = ldv) */
+    double *G;        /* reverse results, q x n row-major */
+    size_t q, ldv;
+    size_t unit0;     /* V == NULL: the seeds are unit vectors e_unit0.. */
+    long flip;        /* first flipped comparison, -1 if none */
+} ad__sweep;
+
+/* Forward: replays the values (if replay) and propagates q tangents
+ * (q may be 0).  Returns AD_OK or AD_ERETAPE. */
+int ad__forward(ad__sweep *s, int replay);
+/* Reverse: propagates q adjoint lanes from the seeded s->adj down to the
+ * inputs, writing s->G and leaving s->adj all zero. */
+void ad__reverse(ad__sweep *s);
+
+/* ---- array.c: the array nodes' rules ------------------------------------ */
+
+/* An array node's args are [len, nres, ncst, header..., arrays..., len]:
+ * len words in all (so that a reverse sweep finds the start), nres results
+ * (consecutive variables in one run of memory), ncst constants in the cst
+ * stream.  At the node whose args start at arg and constants at cst, with
+ * first result r and s->q lanes: */
+void ad__array_forward(ad__sweep *s, unsigned code, const uint32_t *arg,
+                       const double *cst, uint32_t r, int replay);
+void ad__array_reverse(ad__sweep *s, unsigned code, const uint32_t *arg,
+                       const double *cst, uint32_t r);
+
+#endif /* ADMIX_TAPE_IMPL_H */
