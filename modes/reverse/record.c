@@ -633,3 +633,74 @@ void ad_tape_stats(const ad_tape *t, ad_tape_info *info)
     info->limit = t->limit;
     info->status = t->status;
 }
+
+/* ---- loading (file.c) ----------------------------------------------------- */
+
+int ad__tape_load_segment(ad_tape *t, uint32_t var0, uint32_t nvar,
+                          size_t nop, size_t narg, size_t ncst, uint8_t **op,
+                          uint32_t **arg, double **cst)
+{
+    ad__pool *p[3] = {&t->ops, &t->args, &t->csts};
+    size_t need[3] = {nop, narg, ncst};
+    void *at[3];
+    if ((size_t)var0 + nvar > (size_t)UINT32_MAX - AD__VB ||
+        (size_t)var0 < t->nvar)
+        return AD_EFORMAT;
+    for (int s = 0; s < 3; s++) {
+        ad__pool *q = p[s];
+        if (q->nblk == 0 || q->blk[q->cur] == NULL ||
+            q->cap[q->cur] - q->fill < need[s]) {
+            if (q->nblk == 0 || q->blk[q->cur] == NULL) {
+                if (pool_block(t, q, q->cur, need[s]) == NULL)
+                    return AD_ENOMEM;
+            } else if (next_block(t, q, need[s]) != AD_OK)
+                return AD_ENOMEM;
+        }
+        at[s] = (char *)q->blk[q->cur] + q->fill * q->elem;
+        q->fill += need[s];
+    }
+    if (nvar > 0)
+        for (size_t e = var0 >> AD__VK; e <= (var0 + nvar - 1) >> AD__VK;
+             e++)
+            if (run_alloc(t, e) != AD_OK)
+                return AD_ENOMEM;
+    if (t->nseg == t->seg_cap) {
+        size_t nc = t->seg_cap ? 2 * t->seg_cap : 16;
+        ad__seg *ns = realloc(t->seg, nc * sizeof *ns);
+        if (ns == NULL)
+            return AD_ENOMEM;
+        t->seg = ns;
+        t->seg_cap = nc;
+    }
+    ad__seg *sg = &t->seg[t->nseg++];
+    sg->op = at[0];
+    sg->arg = at[1];
+    sg->cst = at[2];
+    sg->nop = nop;
+    sg->narg = narg;
+    sg->ncst = ncst;
+    sg->var0 = var0;
+    sg->nvar = nvar;
+    t->nop += nop;
+    t->narg += narg;
+    t->ncst += ncst;
+    t->nvar = (size_t)var0 + nvar;
+    *op = at[0];
+    *arg = at[1];
+    *cst = at[2];
+    return AD_OK;
+}
+
+int ad__tape_load_outputs(ad_tape *t, size_t m, const uint32_t *dep,
+                          const double *depc)
+{
+    t->m = 0;
+    for (size_t j = 0; j < m; j++) {
+        if (dep_room(t) != AD_OK)
+            return AD_ENOMEM;
+        t->dep[j] = dep[j];
+        t->depc[j] = depc[j];
+        t->m++;
+    }
+    return AD_OK;
+}

@@ -115,6 +115,28 @@ int ad__tape_contiguous(const ad_tape *t, uint32_t i, size_t n);
 /* Sets the tape's status to err if it has none yet. */
 void ad__rec_fail(ad__rec *R, int err);
 
+/* Loading a tape (file.c), after ad__tape_reset: appends a segment whose
+ * results are var0 .. var0 + nvar - 1 (var0 at or past every earlier
+ * variable) and returns where its nop op bytes, narg args and ncst
+ * constants go; the values of its variables are then written through
+ * AD__V(t->vtab, i).  AD_OK, AD_ENOMEM or AD_EFORMAT (indices out of order
+ * or out of range).  ad__tape_load_outputs sets the m outputs.  The caller
+ * sets t->n, t->ncmp, t->tmp_need and finally t->done. */
+int ad__tape_load_segment(ad_tape *t, uint32_t var0, uint32_t nvar,
+                          size_t nop, size_t narg, size_t ncst, uint8_t **op,
+                          uint32_t **arg, double **cst);
+int ad__tape_load_outputs(ad_tape *t, size_t m, const uint32_t *dep,
+                          const double *depc);
+
+/* ---- node.c: the shape of a node ---------------------------------------- */
+
+/* The words of args, constants and results of the node whose op byte is op
+ * and whose args start at arg (read only for array nodes, where avail words
+ * are readable).  Returns 0, or -1 if op is not a valid op byte or the array
+ * node's header is inconsistent. */
+int ad__node_shape(uint8_t op, const uint32_t *arg, size_t avail,
+                   size_t *narg, size_t *ncst, size_t *nres);
+
 /* ---- work.c: the calling thread's sweep buffers ------------------------- */
 
 typedef struct ad__work {
