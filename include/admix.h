@@ -21,6 +21,7 @@
 #include "admix/tape.h"
 #include "var.h"
 #include "admix/generic.h"
+#include "admix/array.h"
 #include "admix/fn.h"
 
 #endif /* ADMIX_H */

@@ -1,13 +1,617 @@
-/* array.c -- placeholder while the array nodes are written. */
+/* array.c -- the array primitives on ad_var: recording one node per call,
+ * and the node's forward (value, tangents) and reverse (adjoints) rules.
+ *
+ * A node's args (tape_impl.h): [len, nres, ncst, header..., arrays..., len].
+ * Headers: DOT [n], SUM [n], AXPY [n], GEMV [trans, m, n], MAP [op, n].
+ * Arrays, in order: DOT x y; SUM x; AXPY a (1 entry) x y; GEMV A x y; MAP x.
+ * Each array is one of
+ *   [0, first]        variables first .. first + k - 1, one run of memory
+ *   [1, i_0 .. i_k-1] a list of variables
+ *   [2]               constants: k values in the cst stream
+ * The results are nres consecutive variables in one run of memory, so the
+ * values of a range, the constants and the results are plain arrays and
+ * CBLAS does the work; lists are gathered into scratch first.
+ *
+ * The rules are those of the linear algebra: for y = A x + y0,
+ * dot y = dot A x + A dot x + dot y0 forward, and bar x += A^T bar y,
+ * bar A += bar y x^T, bar y0 += bar y in reverse (Giles, "Collected matrix
+ * derivative results for forward and reverse mode AD", 2008). */
+#include <gsl/gsl_cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admix/array.h"
 #include "tape_impl.h"
+
+enum { K_RANGE = 0, K_LIST = 1, K_CONST = 2 };
+
+typedef struct view {
+    unsigned kind;
+    size_t k;
+    uint32_t first;      /* K_RANGE */
+    const uint32_t *idx; /* K_LIST */
+    const double *cst;   /* K_CONST */
+} view;
+
+static const uint32_t *view_parse(const uint32_t *a, const double **c,
+                                  size_t k, view *v)
+{
+    v->kind = a[0];
+    v->k = k;
+    switch (v->kind) {
+    case K_RANGE:
+        v->first = a[1];
+        return a + 2;
+    case K_LIST:
+        v->idx = a + 1;
+        return a + 1 + k;
+    default:
+        v->cst = *c;
+        *c += k;
+        return a + 1;
+    }
+}
+
+static uint32_t view_index(const view *v, size_t i)
+{
+    return v->kind == K_RANGE ? v->first + (uint32_t)i : v->idx[i];
+}
+
+/* The values of v as one array: in place, or gathered into buf. */
+static const double *view_vals(const ad__sweep *s, const view *v, double *buf)
+{
+    double **vt = s->vt;
+    switch (v->kind) {
+    case K_RANGE:
+        return &AD__V(vt, v->first);
+    case K_LIST:
+        for (size_t i = 0; i < v->k; i++)
+            buf[i] = AD__V(vt, v->idx[i]);
+        return buf;
+    default:
+        return v->cst;
+    }
+}
+
+static double view_tan(const ad__sweep *s, const view *v, size_t i, size_t l)
+{
+    if (v->kind == K_CONST)
+        return 0.0;
+    return s->tan[(size_t)view_index(v, i) * s->q + l];
+}
+
+/* Lane l of the adjoints of v += alpha u (u with stride incu). */
+static void view_adj_axpy(ad__sweep *s, const view *v, size_t l, double alpha,
+                          const double *u, size_t incu)
+{
+    size_t q = s->q;
+    if (v->kind == K_CONST || alpha == 0.0 || v->k == 0)
+        return;
+    if (v->kind == K_RANGE) {
+        cblas_daxpy((int)v->k, alpha, u, (int)incu,
+                    s->adj + (size_t)v->first * q + l, (int)q);
+        return;
+    }
+    for (size_t i = 0; i < v->k; i++)
+        s->adj[(size_t)v->idx[i] * q + l] += alpha * u[i * incu];
+}
+
+/* Lane l of the adjoints of results r .. r + k - 1 into w, cleared. */
+static int take_adj(ad__sweep *s, uint32_t r, size_t k, size_t l, double *w)
+{
+    size_t q = s->q;
+    int any = 0;
+    for (size_t i = 0; i < k; i++) {
+        double *p = &s->adj[((size_t)r + i) * q + l];
+        w[i] = *p;
+        *p = 0.0;
+        any |= w[i] != 0.0;
+    }
+    return any;
+}
+
+/* ---- map: the unary primitives' rules over an array --------------------- */
+
+static void map_values(unsigned op, size_t n, const double *x, double *y)
+{
+    switch (op) {
+#define AD_OP1(N, nm, ...)                                                     \
+    case AD_OP_##N:                                                            \
+        for (size_t i = 0; i < n; i++)                                         \
+            y[i] = ad__##nm##_v(x[i], 0.0);                                    \
+        break;
+#define AD_OP1P(...)
+#define AD_OP2(...)
+#include "ops.def"
+#undef AD_OP1
+#undef AD_OP1P
+#undef AD_OP2
+    }
+}
+
+/* out[i * inc] (+)= f'(x_i) t[i * inc]: the chain rule of map, forward
+ * (t tangents, out set) or reverse (t adjoints, out accumulated). */
+static void map_chain(unsigned op, size_t n, const double *x, const double *y,
+                      const double *t, size_t tinc, double *out,
+                      const uint32_t *oidx, uint32_t ofirst, size_t oinc,
+                      int acc)
+{
+    switch (op) {
+#define AD_OP1(N, nm, F, ...)                                                  \
+    case AD_OP_##N:                                                            \
+        for (size_t i = 0; i < n; i++) {                                       \
+            double d = ad__chain(F, ad__##nm##_d1(x[i], 0.0, y[i]),            \
+                                 t[i * tinc]);                                 \
+            size_t o = (size_t)(oidx ? oidx[i] : ofirst + i) * oinc;           \
+            if (acc)                                                           \
+                out[o] += d;                                                   \
+            else                                                               \
+                out[o] = d;                                                    \
+        }                                                                      \
+        break;
+#define AD_OP1P(...)
+#define AD_OP2(...)
+#include "ops.def"
+#undef AD_OP1
+#undef AD_OP1P
+#undef AD_OP2
+    }
+}
+
+/* ---- the rules ---------------------------------------------------------- */
+
+/* The parsed node. */
+typedef struct node {
+    size_t n, m, nres;
+    unsigned trans, op;
+    view v[3]; /* its arrays, in the order of the file comment */
+    int nv;
+} node;
+
+static void parse(unsigned code, const uint32_t *arg, const double *cst,
+                  node *d)
+{
+    const uint32_t *a = arg + 3;
+    const double *c = cst;
+    d->nres = arg[1];
+    d->trans = 0;
+    d->op = 0;
+    d->m = 0;
+    switch (code) {
+    case AD__OP_DOT:
+        d->n = a[0];
+        d->nv = 2;
+        a = view_parse(a + 1, &c, d->n, &d->v[0]);
+        view_parse(a, &c, d->n, &d->v[1]);
+        break;
+    case AD__OP_SUM:
+        d->n = a[0];
+        d->nv = 1;
+        view_parse(a + 1, &c, d->n, &d->v[0]);
+        break;
+    case AD__OP_AXPY:
+        d->n = a[0];
+        d->nv = 3;
+        a = view_parse(a + 1, &c, 1, &d->v[0]);
+        a = view_parse(a, &c, d->n, &d->v[1]);
+        view_parse(a, &c, d->n, &d->v[2]);
+        break;
+    case AD__OP_GEMV:
+        d->trans = a[0];
+        d->m = a[1];
+        d->n = a[2];
+        d->nv = 3;
+        a = view_parse(a + 3, &c, d->m * d->n, &d->v[0]);
+        a = view_parse(a, &c, d->trans ? d->m : d->n, &d->v[1]);
+        view_parse(a, &c, d->trans ? d->n : d->m, &d->v[2]);
+        break;
+    default: /* AD__OP_MAP */
+        d->op = a[0];
+        d->n = a[1];
+        d->nv = 1;
+        view_parse(a + 2, &c, d->n, &d->v[0]);
+        break;
+    }
+}
 
 void ad__array_forward(ad__sweep *s, unsigned code, const uint32_t *arg,
                        const double *cst, uint32_t r, int replay)
 {
-    (void)s, (void)code, (void)arg, (void)cst, (void)r, (void)replay;
+    node d;
+    parse(code, arg, cst, &d);
+    size_t q = s->q;
+    double **vt = s->vt, *T = s->tan, *buf = s->tmp;
+    const double *val[3];
+    for (int j = 0; j < d.nv; j++) {
+        val[j] = view_vals(s, &d.v[j], buf);
+        buf += d.v[j].k;
+    }
+    double *out = &AD__V(vt, r);
+    size_t n = d.n, m = d.m;
+    switch (code) {
+    case AD__OP_DOT:
+        if (replay)
+            *out = n ? cblas_ddot((int)n, val[0], 1, val[1], 1) : 0.0;
+        for (size_t l = 0; l < q; l++) {
+            double t = 0.0;
+            for (size_t i = 0; i < n; i++)
+                t += view_tan(s, &d.v[0], i, l) * val[1][i] +
+                     val[0][i] * view_tan(s, &d.v[1], i, l);
+            T[(size_t)r * q + l] = t;
+        }
+        break;
+    case AD__OP_SUM:
+        if (replay) {
+            double t = 0.0;
+            for (size_t i = 0; i < n; i++)
+                t += val[0][i];
+            *out = t;
+        }
+        for (size_t l = 0; l < q; l++) {
+            double t = 0.0;
+            for (size_t i = 0; i < n; i++)
+                t += view_tan(s, &d.v[0], i, l);
+            T[(size_t)r * q + l] = t;
+        }
+        break;
+    case AD__OP_AXPY: {
+        double a = val[0][0];
+        if (replay)
+            for (size_t i = 0; i < n; i++)
+                out[i] = a * val[1][i] + val[2][i];
+        for (size_t l = 0; l < q; l++) {
+            double ta = view_tan(s, &d.v[0], 0, l);
+            for (size_t i = 0; i < n; i++)
+                T[((size_t)r + i) * q + l] = ta * val[1][i] +
+                                             a * view_tan(s, &d.v[1], i, l) +
+                                             view_tan(s, &d.v[2], i, l);
+        }
+        break;
+    }
+    case AD__OP_GEMV: {
+        size_t ny = d.nres;
+        if (replay) {
+            memcpy(out, val[2], ny * sizeof *out);
+            if (m > 0 && n > 0)
+                cblas_dgemv(CblasRowMajor, d.trans ? CblasTrans : CblasNoTrans,
+                            (int)m, (int)n, 1.0, val[0], (int)n, val[1], 1,
+                            1.0, out, 1);
+        }
+        for (size_t l = 0; l < q; l++)
+            for (size_t o = 0; o < ny; o++) {
+                /* Output o sums over row o (A x) or column o (A^T x). */
+                double t = view_tan(s, &d.v[2], o, l);
+                size_t len = d.trans ? m : n;
+                for (size_t e = 0; e < len; e++) {
+                    size_t ia = d.trans ? e * n + o : o * n + e;
+                    t += view_tan(s, &d.v[0], ia, l) * val[1][e] +
+                         val[0][ia] * view_tan(s, &d.v[1], e, l);
+                }
+                T[((size_t)r + o) * q + l] = t;
+            }
+        break;
+    }
+    default: /* AD__OP_MAP */
+        if (replay)
+            map_values(d.op, n, val[0], out);
+        for (size_t l = 0; l < q; l++) {
+            /* The tangents of x, gathered, then f' times them. */
+            for (size_t i = 0; i < n; i++)
+                buf[i] = view_tan(s, &d.v[0], i, l);
+            map_chain(d.op, n, val[0], out, buf, 1, T + l, NULL, r, q, 0);
+        }
+        break;
+    }
 }
+
 void ad__array_reverse(ad__sweep *s, unsigned code, const uint32_t *arg,
                        const double *cst, uint32_t r)
 {
-    (void)s, (void)code, (void)arg, (void)cst, (void)r;
+    node d;
+    parse(code, arg, cst, &d);
+    size_t q = s->q;
+    double *buf = s->tmp;
+    const double *val[3];
+    for (int j = 0; j < d.nv; j++) {
+        val[j] = view_vals(s, &d.v[j], buf);
+        buf += d.v[j].k;
+    }
+    double *w = buf, *u = buf + d.nres;
+    size_t n = d.n, m = d.m;
+    for (size_t l = 0; l < q; l++) {
+        if (!take_adj(s, r, d.nres, l, w))
+            continue;
+        switch (code) {
+        case AD__OP_DOT:
+            view_adj_axpy(s, &d.v[0], l, w[0], val[1], 1);
+            view_adj_axpy(s, &d.v[1], l, w[0], val[0], 1);
+            break;
+        case AD__OP_SUM:
+            for (size_t i = 0; i < n && d.v[0].kind != K_CONST; i++)
+                s->adj[(size_t)view_index(&d.v[0], i) * q + l] += w[0];
+            break;
+        case AD__OP_AXPY: {
+            double da = cblas_ddot((int)n, w, 1, val[1], 1);
+            view_adj_axpy(s, &d.v[0], l, 1.0, &da, 1);
+            view_adj_axpy(s, &d.v[1], l, val[0][0], w, 1);
+            view_adj_axpy(s, &d.v[2], l, 1.0, w, 1);
+            break;
+        }
+        case AD__OP_GEMV: {
+            size_t nx = d.trans ? m : n;
+            const view *A = &d.v[0], *x = &d.v[1];
+            view_adj_axpy(s, &d.v[2], l, 1.0, w, 1);
+            /* bar x += op(A)^T w */
+            if (x->kind != K_CONST && m > 0 && n > 0) {
+                enum CBLAS_TRANSPOSE tr = d.trans ? CblasNoTrans : CblasTrans;
+                if (x->kind == K_RANGE)
+                    cblas_dgemv(CblasRowMajor, tr, (int)m, (int)n, 1.0, val[0],
+                                (int)n, w, 1, 1.0,
+                                s->adj + (size_t)x->first * q + l, (int)q);
+                else {
+                    memset(u, 0, nx * sizeof *u);
+                    cblas_dgemv(CblasRowMajor, tr, (int)m, (int)n, 1.0, val[0],
+                                (int)n, w, 1, 1.0, u, 1);
+                    view_adj_axpy(s, x, l, 1.0, u, 1);
+                }
+            }
+            /* bar A += w x^T (or x w^T): row i of A gets a_i times b. */
+            if (A->kind != K_CONST && m > 0 && n > 0) {
+                const double *ra = d.trans ? val[1] : w, *cb = d.trans ? w : val[1];
+                if (A->kind == K_RANGE && q == 1)
+                    cblas_dger(CblasRowMajor, (int)m, (int)n, 1.0, ra, 1, cb, 1,
+                               s->adj + A->first, (int)n);
+                else
+                    for (size_t i = 0; i < m; i++)
+                        for (size_t j = 0; j < n; j++)
+                            s->adj[(size_t)view_index(A, i * n + j) * q + l] +=
+                                ra[i] * cb[j];
+            }
+            break;
+        }
+        default: /* AD__OP_MAP */
+            if (d.v[0].kind != K_CONST)
+                map_chain(d.op, n, val[0], &AD__V(s->vt, r), w, 1, s->adj + l,
+                          d.v[0].kind == K_LIST ? d.v[0].idx : NULL,
+                          d.v[0].first, q, 1);
+            break;
+        }
+    }
+}
+
+/* ---- recording ---------------------------------------------------------- */
+
+/* One input array of a node being recorded. */
+typedef struct input {
+    const ad_var *p;
+    size_t k;
+    unsigned kind;
+    uint32_t *list; /* K_LIST made of a mixed array: the activated indices */
+} input;
+
+static size_t desc_words(const input *in)
+{
+    return in->kind == K_RANGE ? 2 : in->kind == K_LIST ? 1 + in->k : 1;
+}
+
+/* Records a node: returns 1 (recorded; out[0 .. nres-1] are its results), 0
+ * (nothing to record: not recording, or every input constant) or an error
+ * (the recording's, now sticky). */
+static int record(unsigned code, const uint32_t *hdr, size_t nhdr,
+                  input *in, int nin, size_t nres, ad_var *out)
+{
+    ad__rec *R = ad__rec_active();
+    if (R == NULL)
+        return 0;
+    int any = 0;
+    for (int j = 0; j < nin; j++)
+        for (size_t i = 0; i < in[j].k; i++) {
+            uint32_t t = in[j].p[i].t;
+            if (t != 0 && t != R->tag) {
+                ad__rec_fail(R, AD_EINVAL);
+                return AD_EINVAL;
+            }
+            any |= t != 0;
+        }
+    if (!any)
+        return 0;
+    ad_tape *t = R->tape;
+    size_t words = 4 + nhdr, ncst = 0, tmp = 2 * nres + 2;
+    int rc = AD_OK;
+    for (int j = 0; j < nin; j++) {
+        input *a = &in[j];
+        size_t nact = 0, i;
+        for (i = 0; i < a->k; i++)
+            nact += a->p[i].t != 0;
+        a->list = NULL;
+        if (nact == 0)
+            a->kind = K_CONST;
+        else if (nact < a->k) {
+            /* Mixed: the constants become variables (CONST nodes). */
+            a->kind = K_LIST;
+            a->list = malloc(a->k * sizeof *a->list);
+            if (a->list == NULL) {
+                ad__rec_fail(R, AD_ENOMEM);
+                rc = AD_ENOMEM;
+                goto done;
+            }
+            for (i = 0; i < a->k; i++)
+                a->list[i] = ad__rec_activate(R, a->p[i]).i;
+            if (R->err != AD_OK) {
+                rc = R->err;
+                goto done;
+            }
+        } else {
+            for (i = 1; i < a->k && a->p[i].i == a->p[0].i + i; i++)
+                ;
+            a->kind = i == a->k && ad__tape_contiguous(t, a->p[0].i, a->k)
+                          ? K_RANGE
+                          : K_LIST;
+        }
+        words += desc_words(a);
+        ncst += a->kind == K_CONST ? a->k : 0;
+        tmp += a->k + a->k; /* gathered, and the node's n or m */
+    }
+    if (words > UINT32_MAX || nres > UINT32_MAX) {
+        ad__rec_fail(R, AD_ERANGE);
+        rc = AD_ERANGE;
+        goto done;
+    }
+    if (ad__rec_reserve(R, 1, words, ncst, nres, 1) != AD_OK) {
+        rc = R->err;
+        goto done;
+    }
+    double *scratch = ad__work_tmp(tmp);
+    if (scratch == NULL) {
+        ad__rec_fail(R, AD_ENOMEM);
+        rc = AD_ENOMEM;
+        goto done;
+    }
+    if (tmp > t->tmp_need)
+        t->tmp_need = tmp;
+    uint32_t *a0 = R->arg, *a = a0;
+    double *c0 = R->cst, *c = c0;
+    *R->op++ = (uint8_t)code;
+    *a++ = (uint32_t)words;
+    *a++ = (uint32_t)nres;
+    *a++ = (uint32_t)ncst;
+    for (size_t h = 0; h < nhdr; h++)
+        *a++ = hdr[h];
+    for (int j = 0; j < nin; j++) {
+        const input *in_j = &in[j];
+        *a++ = in_j->kind;
+        if (in_j->kind == K_RANGE)
+            *a++ = in_j->p[0].i;
+        else if (in_j->kind == K_LIST)
+            for (size_t i = 0; i < in_j->k; i++)
+                *a++ = in_j->list ? in_j->list[i] : in_j->p[i].i;
+        else
+            for (size_t i = 0; i < in_j->k; i++)
+                *c++ = in_j->p[i].v;
+    }
+    *a++ = (uint32_t)words;
+    R->arg = a;
+    R->cst = c;
+    uint32_t r = R->next;
+    R->next += (uint32_t)nres;
+    R->val += nres;
+    /* The values come from the node's own forward rule, the code a replay
+     * runs, so a replay reproduces them bit for bit. */
+    ad__sweep s;
+    memset(&s, 0, sizeof s);
+    s.t = t;
+    s.vt = t->vtab;
+    s.tmp = scratch;
+    ad__array_forward(&s, code, a0, c0, r, 1);
+    for (size_t i = 0; i < nres; i++) {
+        out[i].v = AD__V(t->vtab, r + i);
+        out[i].i = r + (uint32_t)i;
+        out[i].t = R->tag;
+    }
+    ad__rec_set_left(R);
+    rc = 1;
+done:
+    for (int j = 0; j < nin; j++)
+        free(in[j].list), in[j].list = NULL;
+    return rc;
+}
+
+static input in_of(const ad_var *p, size_t k)
+{
+    input in;
+    in.p = p;
+    in.k = k;
+    in.kind = K_CONST;
+    in.list = NULL;
+    return in;
+}
+
+ad_var ad_var_dot(size_t n, const ad_var *x, const ad_var *y)
+{
+    if (n > 0 && (x == NULL || y == NULL))
+        return ad__var_passive(NAN);
+    uint32_t hdr[1] = {(uint32_t)n};
+    input in[2] = {in_of(x, n), in_of(y, n)};
+    ad_var out;
+    if (n <= UINT32_MAX && record(AD__OP_DOT, hdr, 1, in, 2, 1, &out) == 1)
+        return out;
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += x[i].v * y[i].v;
+    return ad__var_passive(s);
+}
+
+ad_var ad_var_sum(size_t n, const ad_var *x)
+{
+    if (n > 0 && x == NULL)
+        return ad__var_passive(NAN);
+    uint32_t hdr[1] = {(uint32_t)n};
+    input in[1] = {in_of(x, n)};
+    ad_var out;
+    if (n <= UINT32_MAX && record(AD__OP_SUM, hdr, 1, in, 1, 1, &out) == 1)
+        return out;
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += x[i].v;
+    return ad__var_passive(s);
+}
+
+int ad_var_axpy(size_t n, ad_var a, const ad_var *x, ad_var *y)
+{
+    if (n == 0)
+        return AD_OK;
+    if (x == NULL || y == NULL || n > UINT32_MAX)
+        return AD_EINVAL;
+    uint32_t hdr[1] = {(uint32_t)n};
+    input in[3] = {in_of(&a, 1), in_of(x, n), in_of(y, n)};
+    int rc = record(AD__OP_AXPY, hdr, 1, in, 3, n, y);
+    if (rc == 1)
+        return AD_OK;
+    for (size_t i = 0; i < n; i++)
+        y[i] = ad__var_passive(a.v * x[i].v + y[i].v);
+    return rc;
+}
+
+int ad_var_gemv(int trans, size_t m, size_t n, const ad_var *A,
+                const ad_var *x, ad_var *y)
+{
+    if (trans != AD_NOTRANS && trans != AD_TRANS)
+        return AD_EINVAL;
+    size_t nx = trans ? m : n, ny = trans ? n : m;
+    if (ny == 0)
+        return AD_OK;
+    if (y == NULL || (nx > 0 && (A == NULL || x == NULL)))
+        return AD_EINVAL;
+    if (m > UINT32_MAX || n > UINT32_MAX || (n > 0 && m > UINT32_MAX / n))
+        return AD_EINVAL;
+    uint32_t hdr[3] = {(uint32_t)trans, (uint32_t)m, (uint32_t)n};
+    input in[3] = {in_of(A, m * n), in_of(x, nx), in_of(y, ny)};
+    int rc = record(AD__OP_GEMV, hdr, 3, in, 3, ny, y);
+    if (rc == 1)
+        return AD_OK;
+    for (size_t o = 0; o < ny; o++) {
+        double t = y[o].v;
+        for (size_t e = 0; e < nx; e++)
+            t += A[trans ? e * n + o : o * n + e].v * x[e].v;
+        y[o] = ad__var_passive(t);
+    }
+    return rc;
+}
+
+int ad_var_map(int op, size_t n, const ad_var *x, ad_var *y)
+{
+    if (!ad__map_op_ok(op) || (n > 0 && (x == NULL || y == NULL)) ||
+        n > UINT32_MAX)
+        return AD_EINVAL;
+    if (n == 0)
+        return AD_OK;
+    uint32_t hdr[2] = {(uint32_t)op, (uint32_t)n};
+    input in[1] = {in_of(x, n)};
+    int rc = record(AD__OP_MAP, hdr, 2, in, 1, n, y);
+    if (rc == 1)
+        return AD_OK;
+    const ad_op_info *d = ad_op_get(op);
+    for (size_t i = 0; i < n; i++)
+        y[i] = ad__var_passive(d->value(x[i].v, 0.0, 0.0));
+    return rc;
 }

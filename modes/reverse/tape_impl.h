@@ -153,6 +153,9 @@ typedef struct ad__work {
  * when memory runs out.  The adjoints are zero. */
 ad__work *ad__work_get(const ad_tape *tape, size_t tan_q, size_t adj_q,
                        size_t tmp);
+/* The calling thread's scratch of at least n doubles (shared with the
+ * sweeps' tmp; for recording array nodes); NULL when memory runs out. */
+double *ad__work_tmp(size_t n);
 /* Records the thread's last flipped comparison (-1: none). */
 void ad__work_set_flip(long k);
 
@@ -179,6 +182,10 @@ int ad__forward(ad__sweep *s, int replay);
 /* Reverse: propagates q adjoint lanes from the seeded s->adj down to the
  * inputs, writing s->G and leaving s->adj all zero. */
 void ad__reverse(ad__sweep *s);
+
+/* 1 if op is a unary primitive without parameter (ad_map's ops);
+ * modes/forward/array.c. */
+int ad__map_op_ok(int op);
 
 /* ---- array.c: the array nodes' rules ------------------------------------ */
 

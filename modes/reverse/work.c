@@ -52,8 +52,8 @@ static int grow(double **p, size_t *cap, size_t n, int zero)
     return *p == NULL ? -1 : 1;
 }
 
-ad__work *ad__work_get(const ad_tape *t, size_t tan_q, size_t adj_q,
-                       size_t tmp)
+/* The calling thread's buffers, created empty on first use. */
+static ad__work *work_of_thread(void)
 {
     call_once(&key_once, key_init);
     if (!key_ok)
@@ -66,6 +66,23 @@ ad__work *ad__work_get(const ad_tape *t, size_t tan_q, size_t adj_q,
             return NULL;
         }
     }
+    return w;
+}
+
+double *ad__work_tmp(size_t n)
+{
+    ad__work *w = work_of_thread();
+    if (w == NULL || grow(&w->tmp, &w->tmp_cap, n, 0) < 0)
+        return NULL;
+    return w->tmp;
+}
+
+ad__work *ad__work_get(const ad_tape *t, size_t tan_q, size_t adj_q,
+                       size_t tmp)
+{
+    ad__work *w = work_of_thread();
+    if (w == NULL)
+        return NULL;
     size_t nv = t->nvar, ne = (nv >> AD__VK) + 1;
     if (tan_q != 0 && nv > SIZE_MAX / sizeof(double) / tan_q)
         return NULL;
