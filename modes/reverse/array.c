@@ -492,8 +492,7 @@ static int record(unsigned code, const uint32_t *hdr, size_t nhdr,
     *a++ = (uint32_t)words;
     R->arg = a;
     R->cst = c;
-    uint32_t r = R->next;
-    R->next += (uint32_t)nres;
+    uint32_t r = ad__rec_index(R, R->val);
     R->val += nres;
     /* The values come from the node's own forward rule, the code a replay
      * runs, so a replay reproduces them bit for bit. */

@@ -183,7 +183,13 @@ void ad__rec_set_left(ad__rec *R)
         l = c;
     if (v < l)
         l = v;
-    R->left = l;
+    R->vlim = R->val + l;
+}
+
+/* The index of the next variable. */
+static uint32_t rec_next(const ad__rec *R)
+{
+    return ad__rec_index(R, R->val);
 }
 
 void ad__rec_fail(ad__rec *R, int err)
@@ -192,7 +198,7 @@ void ad__rec_fail(ad__rec *R, int err)
         R->err = err;
     /* Stop the fast path: every later node comes to ad__rec_slow, which
      * returns constants. */
-    R->left = 0;
+    R->vlim = R->val;
     R->tag = 0;
 }
 
@@ -204,7 +210,7 @@ static int close_segment(ad__rec *R)
     s.nop = (size_t)(R->op - open_seg.op);
     s.narg = (size_t)(R->arg - open_seg.arg);
     s.ncst = (size_t)(R->cst - open_seg.cst);
-    s.nvar = R->next - open_seg.var0;
+    s.nvar = rec_next(R) - open_seg.var0;
     t->ops.fill += s.nop;
     t->args.fill += s.narg;
     t->csts.fill += s.ncst;
@@ -230,7 +236,7 @@ static void open_segment(ad__rec *R)
     open_seg.op = R->op;
     open_seg.arg = R->arg;
     open_seg.cst = R->cst;
-    open_seg.var0 = R->next;
+    open_seg.var0 = rec_next(R);
 }
 
 /* Points R's stream pointer at block `cur` of pool p (from its fill). */
@@ -251,16 +257,17 @@ static int next_block(ad_tape *t, ad__pool *p, size_t need)
     return AD_OK;
 }
 
-/* Points R->val at variable R->next (its run allocated). */
-static int at_value(ad__rec *R)
+/* Points R->val at the slot of variable i (its run allocated). */
+static int at_value(ad__rec *R, size_t i)
 {
     ad_tape *t = R->tape;
-    size_t e = R->next >> AD__VK, start, len;
+    size_t e = i >> AD__VK, start, len;
     int rc = run_alloc(t, e);
     if (rc != AD_OK)
         return rc;
     run_of(e, &start, &len);
-    R->val = t->vtab[e] + (R->next & AD__VM);
+    R->val = t->vtab[e] + (i & AD__VM);
+    R->vbias = (uintptr_t)t->vtab[e] - (e << AD__VK) * sizeof(double);
     cur_end.val = t->vtab[start] + (len << AD__VK);
     return AD_OK;
 }
@@ -270,7 +277,7 @@ int ad__rec_reserve(ad__rec *R, size_t nop, size_t narg, size_t ncst,
 {
     ad_tape *t = R->tape;
     int rc = AD_OK;
-    size_t next = R->next, skip_to = next;
+    size_t next = rec_next(R), skip_to = next;
     if ((size_t)UINT32_MAX - 1 - next < nres + AD__VB) {
         rc = AD_ERANGE; /* the 32-bit index space is full */
         goto fail;
@@ -304,14 +311,13 @@ int ad__rec_reserve(ad__rec *R, size_t nop, size_t narg, size_t ncst,
         AD__AT_BLOCK(&t->ops, uint8_t, op, op);
         AD__AT_BLOCK(&t->args, uint32_t, arg, arg);
         AD__AT_BLOCK(&t->csts, double, cst, cst);
-        R->next = (uint32_t)skip_to;
-        if (skip_to != next && (rc = at_value(R)) != AD_OK)
+        if (skip_to != next && (rc = at_value(R, skip_to)) != AD_OK)
             goto fail;
         open_segment(R);
     }
     /* A variable at the end of its run moves to the next run; the index
      * space is continuous, so the segment goes on. */
-    if (nres > 0 && R->val == cur_end.val && (rc = at_value(R)) != AD_OK)
+    if (nres > 0 && R->val == cur_end.val && (rc = at_value(R, next)) != AD_OK)
         goto fail;
     ad__rec_set_left(R);
     return AD_OK;
@@ -363,7 +369,6 @@ ad_var ad__rec_slow(unsigned op, ad_var a, ad_var b, double c, double y)
     int two = d->arity == 2 && variant == 0;
     if (check_var(R, a) || (two && check_var(R, b)))
         return ad__var_passive(y);
-    R->left++; /* the inline test had taken this node's place */
     size_t narg = two ? 2 : 1, ncst = (variant || d->has_param) ? 1 : 0;
     if (ad__rec_reserve(R, 1, narg, ncst, 1, 0) != AD_OK)
         return ad__var_passive(y);
@@ -492,11 +497,10 @@ int ad_tape_begin(ad_tape *t)
     memset(R, 0, sizeof *R);
     R->tape = t;
     R->tag = tag;
-    R->next = 1; /* index 0 is never a variable */
     int rc = AD_ENOMEM;
     if (pool_block(t, &t->ops, 0, 1) && pool_block(t, &t->args, 0, 1) &&
         pool_block(t, &t->csts, 0, 1))
-        rc = at_value(R);
+        rc = at_value(R, 1); /* index 0 is never a variable */
     if (rc != AD_OK) {
         ad__rec_fail(R, rc);
         return AD_OK; /* ad_tape_end reports it */
@@ -517,7 +521,7 @@ int ad_tape_end(ad_tape *t)
     int rc = R->err;
     if (rc == AD_OK)
         rc = close_segment(R);
-    t->nvar = R->next;
+    t->nvar = rc == AD_OK ? rec_next(R) : 0;
     t->status = rc;
     t->done = rc == AD_OK;
     t->recording = 0;

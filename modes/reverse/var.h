@@ -5,9 +5,10 @@
  * table.  Each computes the value with the double rule of rules.h and, when
  * an argument is active, appends one node to the calling thread's tape.  The
  * append is inline: the thread's cursor (ad__rec_tls) points into the
- * current blocks and counts the nodes that still fit (`left`), so the common
- * case is a few stores; the rest (new blocks, errors) is ad__rec_slow() in
- * modes/reverse/record.c.  See include/admix/tape.h for the API.
+ * current blocks, and one comparison (val against vlim) tells that a node
+ * still fits, so the common case is a few stores; the rest (new blocks,
+ * errors) is ad__rec_slow() in modes/reverse/record.c.  A variable's index
+ * is its value slot's address relative to vbias, so no counter is kept.  See include/admix/tape.h for the API.
  *
  * Node layout (three streams and the values; modes/reverse/tape_impl.h):
  * one op byte = the ad_op code | AD__XC (second argument a constant) |
@@ -57,9 +58,9 @@ typedef struct ad__rec {
     uint8_t *op;    /* next op byte */
     uint32_t *arg;  /* next argument slot */
     double *cst;    /* next constant slot */
-    double *val;    /* value slot of variable `next` */
-    ptrdiff_t left; /* nodes of <= 3 args and <= 2 constants that fit */
-    uint32_t next;  /* index of the next variable */
+    double *val;    /* value slot of the next variable */
+    double *vlim;   /* val < vlim: a node of <= 3 args, <= 2 constants fits */
+    uintptr_t vbias; /* the index of slot v is (v - vbias) / 8 */
     uint32_t tag;   /* tag of the recording, 0 when none is running */
     ad_tape *tape;  /* the tape being recorded, NULL when none */
     int err;        /* first error of the recording */
@@ -97,13 +98,21 @@ static AD_INLINE ad_var ad__var_passive(double v)
     return r;
 }
 
+/* The index of the variable whose value slot is v. */
+static AD_INLINE uint32_t ad__rec_index(const ad__rec *R, const double *v)
+{
+    return (uint32_t)(((uintptr_t)v - R->vbias) / sizeof(double));
+}
+
 /* Stores the value of a new node's result and returns the variable. */
 static AD_INLINE ad_var ad__var_result(ad__rec *R, double y)
 {
     ad_var r;
-    *R->val++ = y;
+    double *v = R->val;
+    R->val = v + 1;
+    *v = y;
     r.v = y;
-    r.i = R->next++;
+    r.i = ad__rec_index(R, v);
     r.t = R->tag;
     return r;
 }
@@ -124,13 +133,14 @@ static AD_INLINE double ad_var_value(ad_var x)
     ad__rec *R = &ad__rec_tls;                                                 \
     if (x.t == 0)                                                              \
         return ad__var_passive(y);                                             \
-    if (AD__UNLIKELY(x.t != R->tag || --R->left < 0))                          \
+    if (AD__UNLIKELY(x.t != R->tag || R->val >= R->vlim))                          \
         return ad__rec_slow(AD_OP_##N, x, x, k, y);                            \
-    *R->op++ = AD_OP_##N;                                                      \
     *R->arg++ = x.i;                                                           \
     if (HAS_C)                                                                 \
         *R->cst++ = k;                                                         \
-    return ad__var_result(R, y);
+    ad_var r_ = ad__var_result(R, y);                                          \
+    *R->op++ = AD_OP_##N; /* last: a byte store may alias the cursor */       \
+    return r_;
 
 #define AD_OP1(N, n, F, V, D1, D2, CV)                                         \
     static AD_INLINE ad_var ad_var_##n(ad_var x)                               \
@@ -149,12 +159,13 @@ static AD_INLINE double ad_var_value(ad_var x)
         ad__rec *R = &ad__rec_tls;                                             \
         if (x.t == 0)                                                          \
             return ad__var_passive(y);                                         \
-        if (AD__UNLIKELY(x.t != R->tag || --R->left < 0))                      \
+        if (AD__UNLIKELY(x.t != R->tag || R->val >= R->vlim))                      \
             return ad__rec_slow(AD_OP_##N | AD__XC, x, x, u, y);               \
-        *R->op++ = (uint8_t)(AD_OP_##N | AD__XC);                              \
         *R->arg++ = x.i;                                                       \
         *R->cst++ = u;                                                         \
-        return ad__var_result(R, y);                                           \
+        ad_var r_ = ad__var_result(R, y);                                      \
+        *R->op++ = (uint8_t)(AD_OP_##N | AD__XC);                              \
+        return r_;                                                             \
     }                                                                          \
     static AD_INLINE ad_var ad_var_##n##_cx(double x, ad_var u)                \
     {                                                                          \
@@ -162,12 +173,13 @@ static AD_INLINE double ad_var_value(ad_var x)
         ad__rec *R = &ad__rec_tls;                                             \
         if (u.t == 0)                                                          \
             return ad__var_passive(y);                                         \
-        if (AD__UNLIKELY(u.t != R->tag || --R->left < 0))                      \
+        if (AD__UNLIKELY(u.t != R->tag || R->val >= R->vlim))                      \
             return ad__rec_slow(AD_OP_##N | AD__CX, u, u, x, y);               \
-        *R->op++ = (uint8_t)(AD_OP_##N | AD__CX);                              \
         *R->arg++ = u.i;                                                       \
         *R->cst++ = x;                                                         \
-        return ad__var_result(R, y);                                           \
+        ad_var r_ = ad__var_result(R, y);                                      \
+        *R->op++ = (uint8_t)(AD_OP_##N | AD__CX);                              \
+        return r_;                                                             \
     }                                                                          \
     static AD_INLINE ad_var ad_var_##n(ad_var x, ad_var u)                     \
     {                                                                          \
@@ -177,13 +189,14 @@ static AD_INLINE double ad_var_value(ad_var x)
             return ad_var_##n##_xc(x, u.v);                                    \
         double y = ad__##n##_v(x.v, u.v);                                      \
         ad__rec *R = &ad__rec_tls;                                             \
-        if (AD__UNLIKELY(x.t != R->tag || u.t != R->tag || --R->left < 0))     \
+        if (AD__UNLIKELY(x.t != R->tag || u.t != R->tag || R->val >= R->vlim))     \
             return ad__rec_slow(AD_OP_##N, x, u, 0.0, y);                      \
-        *R->op++ = AD_OP_##N;                                                  \
         R->arg[0] = x.i;                                                       \
         R->arg[1] = u.i;                                                       \
         R->arg += 2;                                                           \
-        return ad__var_result(R, y);                                           \
+        ad_var r_ = ad__var_result(R, y);                                      \
+        *R->op++ = AD_OP_##N;                                                  \
+        return r_;                                                             \
     }
 #include "ops.def"
 #undef AD_OP1
