@@ -107,6 +107,86 @@ static double d1_cstep(double x)
     return cimag(Y) / h;
 }
 
+/* ---- reverse mode: the tape -------------------------------------------- */
+
+/* Records the seed function at x0 on a new tape; NULL on failure. */
+static ad_tape *record_seed(double x0)
+{
+    ad_tape *t = ad_tape_new();
+    if (t == NULL || ad_tape_begin(t) != AD_OK) {
+        ad_tape_free(t);
+        return NULL;
+    }
+    ad_var x = ad_independent(x0), y;
+    ad_demo_seed_var(&x, &y, NULL);
+    ad_dependent(y);
+    if (ad_tape_end(t) != AD_OK) {
+        ad_tape_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* One reverse sweep on the tape recorded at x. */
+static double d1_reverse(double x)
+{
+    ad_tape *t = record_seed(x);
+    double g = NAN;
+    if (t == NULL || ad_tape_gradient(t, NULL, &g) != AD_OK)
+        g = NAN;
+    ad_tape_free(t);
+    return g;
+}
+
+/* Recorded at another point (x + 1), replayed at x: no retracing. */
+static double d1_replay(double x)
+{
+    ad_tape *t = record_seed(x + 1.0);
+    double g = NAN;
+    if (t == NULL || ad_tape_gradient(t, &x, &g) != AD_OK)
+        g = NAN;
+    ad_tape_free(t);
+    return g;
+}
+
+/* y by replaying the tape recorded at x + 1. */
+static double y_replay(double x)
+{
+    ad_tape *t = record_seed(x + 1.0);
+    double y = NAN;
+    if (t == NULL || ad_tape_eval(t, &x, &y) != AD_OK)
+        y = NAN;
+    ad_tape_free(t);
+    return y;
+}
+
+/* A forward (tangent) sweep over the tape. */
+static double d1_tape_jvp(double x)
+{
+    ad_tape *t = record_seed(x);
+    double one = 1.0, jv = NAN;
+    if (t == NULL || ad_tape_jvp(t, NULL, &one, NULL, &jv) != AD_OK)
+        jv = NAN;
+    ad_tape_free(t);
+    return jv;
+}
+
+/* The reverse sweep of the second step alone, y = sin(a) with a an input:
+ * the adjoint a_bar that the full sweep passes down to a. */
+static double abar_reverse(double x)
+{
+    ad_tape *t = ad_tape_new();
+    double g = NAN;
+    if (t != NULL && ad_tape_begin(t) == AD_OK) {
+        ad_var a = ad_independent(demo_square_double(x));
+        ad_dependent(demo_sin_var(a));
+        if (ad_tape_end(t) != AD_OK || ad_tape_gradient(t, NULL, &g) != AD_OK)
+            g = NAN;
+    }
+    ad_tape_free(t);
+    return g;
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 typedef struct demo_row {
@@ -119,14 +199,20 @@ typedef struct demo_row {
 static const demo_row rows[] = {
     {"y", "analytic sin(x^2)", exact_y, NULL},
     {"y", "f in double", y_double, exact_y},
+    {"y", "tape recorded at x + 1, replayed at x", y_replay, exact_y},
     {"a", "x^2, the intermediate", a_double, exact_a},
     {"a_bar", "analytic dy/da = cos(a)", exact_abar, NULL},
     {"a_bar", "dual pass seeded at a (ad_dual)", abar_dual, exact_abar},
+    {"a_bar", "reverse sweep of y = sin(a) (ad_var)", abar_reverse,
+     exact_abar},
     {"dy/dx", "analytic 2x cos(x^2)", exact_d1, NULL},
     {"dy/dx", "dual numbers (ad_dual)", d1_dual, exact_d1},
     {"dy/dx", "vector dual, last lane (ad_dualv)", d1_dualv, exact_d1},
     {"dy/dx", "hyper-dual (ad_hdual)", d1_hdual, exact_d1},
     {"dy/dx", "complex step, h = 1e-200", d1_cstep, exact_d1},
+    {"dy/dx", "reverse mode: tape + adjoint sweep", d1_reverse, exact_d1},
+    {"dy/dx", "tape recorded at x + 1, swept at x", d1_replay, exact_d1},
+    {"dy/dx", "tangent sweep over the tape (jvp)", d1_tape_jvp, exact_d1},
     {"d2y/dx2", "analytic 2cos(x^2) - 4x^2 sin(x^2)", exact_d2, NULL},
     {"d2y/dx2", "hyper-dual (ad_hdual)", d2_hdual, exact_d2},
 };
@@ -179,8 +265,10 @@ void ad_cmd_demo_usage(FILE *out)
             "computed by\n"
             "every available mode (dual numbers, a vector-dual lane, "
             "hyper-duals, the\n"
-            "complex step), with d2y/dx2 by hyper-duals, each next to its "
-            "analytic value.\n"
+            "complex step, the tape: reverse sweep, replay at a new point, "
+            "tangent\n"
+            "sweep), with d2y/dx2 by hyper-duals, each next to its analytic "
+            "value.\n"
             "\n"
             "  --x X       evaluate at X instead of 2\n"
             "  -h, --help  this text\n",
@@ -217,5 +305,6 @@ int ad_cmd_demo(int argc, char **argv)
         return AD_CMD_USAGE;
     }
     print_table(stdout, x);
+    ad_thread_release(); /* the sweeps' buffers of this thread */
     return AD_CMD_OK;
 }
