@@ -614,3 +614,92 @@ int ad_var_map(int op, size_t n, const ad_var *x, ad_var *y)
         y[i] = ad__var_passive(d->value(x[i].v, 0.0, 0.0));
     return rc;
 }
+
+/* ---- checking a node read from a file ------------------------------------ */
+
+int ad__array_check(unsigned code, const uint32_t *arg, size_t ncst_avail,
+                    uint32_t r, int (*ok)(const void *ctx, uint32_t i),
+                    const void *ctx, size_t *tmp)
+{
+    size_t len = arg[0], nres = arg[1], ncst = arg[2], at = 3, used = 0;
+    size_t k[3] = {0, 0, 0}, nhdr, nres_want;
+    int nv;
+    if (len < 5 || ncst > ncst_avail)
+        return -1;
+    const uint32_t *h = arg + 3;
+    switch (code) {
+    case AD__OP_DOT:
+    case AD__OP_SUM:
+        nhdr = 1;
+        nv = code == AD__OP_DOT ? 2 : 1;
+        k[0] = k[1] = h[0];
+        nres_want = 1;
+        break;
+    case AD__OP_AXPY:
+        nhdr = 1;
+        nv = 3;
+        k[0] = 1;
+        k[1] = k[2] = h[0];
+        nres_want = h[0];
+        break;
+    case AD__OP_GEMV:
+        if (len < 8 || h[0] > 1)
+            return -1;
+        nhdr = 3;
+        nv = 3;
+        k[0] = (size_t)h[1] * h[2];
+        k[1] = h[0] ? h[1] : h[2];
+        k[2] = h[0] ? h[2] : h[1];
+        nres_want = k[2];
+        break;
+    case AD__OP_MAP:
+        if (len < 6 || !ad__map_op_ok((int)h[0]))
+            return -1;
+        nhdr = 2;
+        nv = 1;
+        k[0] = h[1];
+        nres_want = h[1];
+        break;
+    default:
+        return -1;
+    }
+    if (nres != nres_want || nres == 0 || len < 4 + nhdr)
+        return -1;
+    at += nhdr;
+    size_t need = 2 * nres + 2;
+    for (int j = 0; j < nv; j++) {
+        if (at >= len - 1)
+            return -1;
+        unsigned kind = arg[at];
+        need += 2 * k[j];
+        if (kind == K_RANGE) {
+            if (at + 2 > len - 1)
+                return -1;
+            uint32_t f = arg[at + 1];
+            if (k[j] > 0 && (f == 0 || (size_t)f + k[j] > r || !ok(ctx, f) ||
+                             !ok(ctx, (uint32_t)(f + k[j] - 1)) ||
+                             !ad__tape_contiguous(NULL, f, k[j])))
+                return -1;
+            at += 2;
+        } else if (kind == K_LIST) {
+            if (k[j] > len - 1 - at - 1)
+                return -1;
+            for (size_t i = 0; i < k[j]; i++) {
+                uint32_t ix = arg[at + 1 + i];
+                if (ix == 0 || ix >= r || !ok(ctx, ix))
+                    return -1;
+            }
+            at += 1 + k[j];
+        } else if (kind == K_CONST) {
+            if (k[j] > ncst - used)
+                return -1;
+            used += k[j];
+            at += 1;
+        } else
+            return -1;
+    }
+    if (at != len - 1 || used != ncst)
+        return -1;
+    *tmp = need;
+    return 0;
+}

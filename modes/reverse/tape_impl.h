@@ -198,5 +198,13 @@ void ad__array_forward(ad__sweep *s, unsigned code, const uint32_t *arg,
                        const double *cst, uint32_t r, int replay);
 void ad__array_reverse(ad__sweep *s, unsigned code, const uint32_t *arg,
                        const double *cst, uint32_t r);
+/* Checks an array node read from a file: its header, that its arrays fill
+ * exactly its len words and ncst constants (at most ncst_avail), that every
+ * index it reads is below its first result r and accepted by ok(ctx, i),
+ * and that ranges lie in one run.  Sets *tmp to the scratch doubles a sweep
+ * needs for it.  Returns 0, or -1 for a malformed node. */
+int ad__array_check(unsigned code, const uint32_t *arg, size_t ncst_avail,
+                    uint32_t r, int (*ok)(const void *ctx, uint32_t i),
+                    const void *ctx, size_t *tmp);
 
 #endif /* ADMIX_TAPE_IMPL_H */
