@@ -68,7 +68,7 @@ AD__ARRAY_DECL(cplx, double complex)
 #ifndef __cplusplus
 /* clang-format off */
 #define AD__GA(name, x)                                                        \
-    _Generic((x) + 0,                                                          \
+    _Generic((x),                                                              \
         double *: ad_double_##name, const double *: ad_double_##name,          \
         double complex *: ad_cplx_##name,                                      \
         const double complex *: ad_cplx_##name,                                \

@@ -13,7 +13,10 @@ static int gemv_ok(int trans, size_t m, size_t n, const void *A,
 {
     if (trans != AD_NOTRANS && trans != AD_TRANS)
         return 0;
-    return m == 0 || n == 0 || (A != NULL && x != NULL && y != NULL);
+    size_t nx = trans ? m : n, ny = trans ? n : m;
+    if (ny > 0 && y == NULL)
+        return 0;
+    return nx == 0 || ny == 0 || (A != NULL && x != NULL);
 }
 
 int ad__map_op_ok(int op)
