@@ -140,8 +140,10 @@ static void map_chain(unsigned op, size_t n, const double *x, const double *y,
 #define AD_OP1(N, nm, F, ...)                                                  \
     case AD_OP_##N:                                                            \
         for (size_t i = 0; i < n; i++) {                                       \
-            double d = ad__chain(F, ad__##nm##_d1(x[i], 0.0, y[i]),            \
-                                 t[i * tinc]);                                 \
+            double p = ad__##nm##_d1(x[i], 0.0, y[i]);                         \
+            /* Reverse: a zero adjoint adds 0 whatever the partial. */         \
+            double d = acc ? ad__chain_guarded(p, t[i * tinc])                 \
+                           : ad__chain(F, p, t[i * tinc]);                     \
             size_t o = (size_t)(oidx ? oidx[i] : ofirst + i) * oinc;           \
             if (acc)                                                           \
                 out[o] += d;                                                   \

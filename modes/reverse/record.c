@@ -624,7 +624,8 @@ void ad_tape_stats(const ad_tape *t, ad_tape_info *info)
     info->ops = t->nop;
     info->args = t->narg;
     info->consts = t->ncst;
-    info->vars = t->nvar;
+    for (size_t k = 0; k < t->nseg; k++)
+        info->vars += t->seg[k].nvar;
     info->n = t->n;
     info->m = t->m;
     info->comparisons = t->ncmp;

@@ -207,8 +207,9 @@ int ad__forward(ad__sweep *s, int replay)
 /* ---- reverse ------------------------------------------------------------ */
 
 /* Adds partial p times the adjoint of r into the adjoint of i, clearing
- * r's.  With one lane, a zero adjoint skips the partial altogether (P is
- * evaluated only when needed). */
+ * r's.  A zero adjoint contributes exactly 0, whatever the partial (inf or
+ * NaN in a branch that ad_select did not take); with one lane it skips the
+ * partial altogether (P is evaluated only when needed). */
 #define AD__ADJ1(F, P, i)                                                      \
     do {                                                                       \
         if (q == 1) {                                                          \
@@ -222,7 +223,7 @@ int ad__forward(ad__sweep *s, int replay)
             for (size_t l = 0; l < q; l++) {                                   \
                 double w_ = A[(size_t)r * q + l];                              \
                 A[(size_t)r * q + l] = 0.0;                                    \
-                A[(size_t)(i)*q + l] += ad__chain(F, p_, w_);                  \
+                A[(size_t)(i)*q + l] += ad__chain_guarded(p_, w_);             \
             }                                                                  \
         }                                                                      \
     } while (0)
@@ -270,8 +271,8 @@ static AD_INLINE void rev(ad__sweep *s, const size_t q)
             for (size_t l = 0; l < q; l++) {                                   \
                 double w = A[(size_t)r * q + l];                               \
                 A[(size_t)r * q + l] = 0.0;                                    \
-                A[(size_t)i * q + l] += ad__chain(F, pa, w);                   \
-                A[(size_t)j * q + l] += ad__chain(F, pb, w);                   \
+                A[(size_t)i * q + l] += ad__chain_guarded(pa, w);              \
+                A[(size_t)j * q + l] += ad__chain_guarded(pb, w);              \
             }                                                                  \
         }                                                                      \
         break;                                                                 \
