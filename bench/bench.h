@@ -8,9 +8,12 @@
  * Contents:
  *   timer.c     a monotonic clock and a median-of-samples timing loop;
  *   problems.c  the test problems, each written once as a template
- *               (rosen.inc, speelpenning.inc, mlp.inc) and instantiated for
- *               every number type by <admix/instantiate.h>;
- *   forward.c   the forward-mode benchmark: double vs ad_dual vs ad_dualv.
+ *               (rosen.inc, speelpenning.inc, mlp.inc, mlp_array.inc,
+ *               lorenz.inc) and instantiated for every number type by
+ *               <admix/instantiate.h>;
+ *   forward.c   the forward-mode benchmark: double vs ad_dual vs ad_dualv;
+ *   reverse.c   the reverse-mode benchmark: tape recording and sweeps,
+ *               beside ADOL-C when configure found it (adolc.cpp, adolc.h).
  *
  * Nothing here is installed; the names are prefixed ad_bench_ so that they
  * cannot clash with the library's.
@@ -42,7 +45,7 @@ typedef struct ad_bench_timing {
 
 /* The most samples, and bodies, ad_bench_measure_set takes. */
 #define AD_BENCH_MAX_SAMPLES 101
-#define AD_BENCH_MAX_BODIES  8
+#define AD_BENCH_MAX_BODIES  12
 
 /* Times body(ctx): one untimed warm-up call, then `reps` is doubled until
  * one sample of `reps` calls takes at least min_sample seconds, then
@@ -90,8 +93,24 @@ typedef struct ad_bench_mlp_params {
 /* The number of weights and biases of the network p describes. */
 size_t ad_bench_mlp_size(const ad_bench_mlp_params *p);
 
-/* Each template gives <name>_double, _complex, _dual, _dualv and _hdual,
- * with the ad_fn signature, and <name>_fn(params) returning an ad_fn. */
+/* The array-primitive MLP (mlp_array.inc) keeps its input and hidden layer
+ * in arrays on the stack, so it takes at most these widths (and returns NaN
+ * beyond them). */
+#define AD_BENCH_MLP_MAX_IN  128
+#define AD_BENCH_MLP_MAX_HID 512
+
+/* Lorenz-63 integrated by the classical 4th-order Runge-Kutta method with
+ * `steps` steps of size dt; the inputs are the initial state and the three
+ * parameters, x = (x0, y0, z0, sigma, rho, beta), and the output is the sum
+ * x + y + z of the final state, R^6 -> R. */
+typedef struct ad_bench_lorenz_params {
+    size_t steps; /* RK4 steps */
+    double dt;    /* step size */
+} ad_bench_lorenz_params;
+
+/* Each template gives <name>_double, _complex, _dual, _dualv, _hdual and
+ * _var, with the ad_fn signature, and <name>_fn(params) returning an
+ * ad_fn. */
 #define AD_BENCH_DECLARE(name)                                                 \
     void name##_double(const double *x, double *y, const void *params);        \
     void name##_complex(const double complex *x, double complex *y,            \
@@ -99,11 +118,23 @@ size_t ad_bench_mlp_size(const ad_bench_mlp_params *p);
     void name##_dual(const ad_dual *x, ad_dual *y, const void *params);        \
     void name##_dualv(const ad_dualv *x, ad_dualv *y, const void *params);     \
     void name##_hdual(const ad_hdual *x, ad_hdual *y, const void *params);     \
+    void name##_var(const ad_var *x, ad_var *y, const void *params);           \
     ad_fn name##_fn(const void *params);
 
 AD_BENCH_DECLARE(ad_bench_rosen)
 AD_BENCH_DECLARE(ad_bench_speel)
 AD_BENCH_DECLARE(ad_bench_mlp)
+AD_BENCH_DECLARE(ad_bench_lorenz)
+
+/* The MLP written with the generic array primitives (ad_gemv, ad_map), the
+ * same function as ad_bench_mlp with the same parameters.  Built only when
+ * <admix/generic.h> provides them (AD_BENCH_HAVE_ARRAY set). */
+#if defined(ad_gemv) && defined(ad_map)
+#define AD_BENCH_HAVE_ARRAY 1
+AD_BENCH_DECLARE(ad_bench_mlpa)
+#else
+#define AD_BENCH_HAVE_ARRAY 0
+#endif
 
 /* ---- forward.c ---------------------------------------------------------- */
 
@@ -131,5 +162,33 @@ int ad_bench_forward_main(int argc, char **argv, const char *prog);
 
 /* Prints the usage of `<prog> forward` to out. */
 void ad_bench_forward_usage(FILE *out, const char *prog);
+
+/* ---- reverse.c ---------------------------------------------------------- */
+
+typedef struct ad_bench_reverse_options {
+    ad_bench_options base; /* samples, sample length, scale */
+    int adolc;             /* compare with ADOL-C when it was compiled in */
+    int tune_malloc;       /* mallopt so that freed memory is reused */
+    const char *only;      /* run only the problems whose name contains
+                              this, or NULL for all */
+    const char *command;   /* the command line to print, or NULL */
+} ad_bench_reverse_options;
+
+/* The defaults: those of forward, ADOL-C on, malloc tuned. */
+ad_bench_reverse_options ad_bench_reverse_default_options(void);
+
+/* Times f, recording + gradient on a reused and on a fresh tape, the
+ * gradient and a jvp on the tape (at the recorded point and at a new one)
+ * on every problem, beside ADOL-C when compiled in; prints the table to out
+ * and checks (untimed) the tape's derivatives against ad_dual passes.
+ * Returns 0, 1 if a check failed, or -1 if memory ran out or a sweep
+ * failed. */
+int ad_bench_reverse(FILE *out, const ad_bench_reverse_options *opt);
+
+/* The command line of `bench reverse`, as ad_bench_forward_main. */
+int ad_bench_reverse_main(int argc, char **argv, const char *prog);
+
+/* Prints the usage of `<prog> reverse` to out. */
+void ad_bench_reverse_usage(FILE *out, const char *prog);
 
 #endif /* ADMIX_BENCH_H */

@@ -1,10 +1,11 @@
 /* main.c -- bench/bench, the standalone benchmark program.
  *
  *     bench/bench forward [options]     forward mode: double vs dual vs dualv
+ *     bench/bench reverse [options]     reverse mode: tapes, beside ADOL-C
  *
- * `admix bench ...` runs the same code (ad_bench_forward_main in
- * forward.c); this program exists so that the benchmark can be run from the
- * build tree without installing anything.
+ * `admix bench ...` runs the same code (ad_bench_forward_main in forward.c,
+ * ad_bench_reverse_main in reverse.c); this program exists so that the
+ * benchmarks can be run from the build tree without installing anything.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,11 +15,16 @@
 static void usage(FILE *out)
 {
     fprintf(out, "usage: bench forward [options]   (bench forward --help)\n"
+                 "       bench reverse [options]   (bench reverse --help)\n"
                  "       bench --help\n"
                  "\n"
                  "benchmarks:\n"
                  "  forward   plain double vs ad_dual vs ad_dualv on "
-                 "Rosenbrock, Speelpenning, MLP\n");
+                 "Rosenbrock, Speelpenning, MLP\n"
+                 "  reverse   tape recording and sweeps vs f (and ADOL-C) on "
+                 "Rosenbrock,\n"
+                 "            Speelpenning, MLP (scalar and array), "
+                 "Lorenz-63\n");
 }
 
 int main(int argc, char **argv)
@@ -34,6 +40,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "forward"))
         return ad_bench_forward_main(argc - 1, argv + 1, "bench");
+    if (!strcmp(argv[1], "reverse"))
+        return ad_bench_reverse_main(argc - 1, argv + 1, "bench/bench");
     fprintf(stderr, "bench: unknown benchmark '%s'\n", argv[1]);
     usage(stderr);
     return 2;

@@ -1,7 +1,7 @@
 /* problems.c -- the benchmark problems, each written once in a template file
- * and instantiated here for double, double complex, ad_dual, ad_dualv and
- * ad_hdual (see <admix/instantiate.h>).  The templates are found through
- * -I$(top_srcdir)/bench (Makefile.am). */
+ * and instantiated here for double, double complex, ad_dual, ad_dualv,
+ * ad_hdual and ad_var (see <admix/instantiate.h>).  The templates are found
+ * through -I$(top_srcdir)/bench (Makefile.am). */
 #include "bench.h"
 
 #define AD_TEMPLATE "rosen.inc"
@@ -20,3 +20,13 @@ size_t ad_bench_mlp_size(const ad_bench_mlp_params *p)
 #define AD_TEMPLATE "mlp.inc"
 #include <admix/instantiate.h>
 AD_FN(ad_bench_mlp, ad_bench_mlp_size(params), 1)
+
+#define AD_TEMPLATE "lorenz.inc"
+#include <admix/instantiate.h>
+AD_FN(ad_bench_lorenz, 6, 1)
+
+#if AD_BENCH_HAVE_ARRAY
+#define AD_TEMPLATE "mlp_array.inc"
+#include <admix/instantiate.h>
+AD_FN(ad_bench_mlpa, ad_bench_mlp_size(params), 1)
+#endif

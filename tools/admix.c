@@ -2,6 +2,7 @@
  *
  *     admix demo [--x X]             the seed example by every mode
  *     admix bench forward [options]  the forward-mode benchmark
+ *     admix bench reverse [options]  the reverse-mode benchmark
  *     admix help [command]           usage, of admix or of one command
  *     admix --version
  *
@@ -29,7 +30,7 @@ typedef struct command {
 static const command commands[] = {
     {"demo", "[--x X]", "the seed example sin(x^2): dy/dx by every mode",
      ad_cmd_demo, ad_cmd_demo_usage},
-    {"bench", "forward [options]", "benchmarks: double vs ad_dual vs ad_dualv",
+    {"bench", "forward|reverse ...", "benchmarks: forward and reverse mode",
      ad_cmd_bench, ad_cmd_bench_usage},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
@@ -70,6 +71,12 @@ void ad_cmd_bench_usage(FILE *out)
             "(AD_LANES\n"
             "            directions) on Rosenbrock, Speelpenning and an MLP "
             "loss\n"
+            "  reverse   tape recording + gradient, gradient and jvp on the "
+            "tape vs f,\n"
+            "            beside ADOL-C when built with it, on Rosenbrock, "
+            "Speelpenning,\n"
+            "            an MLP loss (scalar loops and array primitives) and "
+            "Lorenz-63\n"
             "\n"
             "'%s bench <benchmark> --help' lists its options.\n",
             ad_cmd_prog, ad_cmd_prog);
@@ -90,6 +97,11 @@ int ad_cmd_bench(int argc, char **argv)
         char prog[64];
         snprintf(prog, sizeof prog, "%s bench", ad_cmd_prog);
         return ad_bench_forward_main(argc - 1, argv + 1, prog);
+    }
+    if (!strcmp(argv[1], "reverse")) {
+        char prog[64];
+        snprintf(prog, sizeof prog, "%s bench", ad_cmd_prog);
+        return ad_bench_reverse_main(argc - 1, argv + 1, prog);
     }
     fprintf(stderr, "%s bench: unknown benchmark '%s'\n", ad_cmd_prog, argv[1]);
     ad_cmd_bench_usage(stderr);

@@ -8,9 +8,10 @@
 
 /* Checks the tape and prepares s with tq tangent and aq adjoint lanes.  At
  * a new point x the values are replayed into the thread's buffers (and
- * AD_ERETAPE returned if a comparison flipped). */
-static int prepare(ad_tape *t, const double *x, size_t tq, size_t aq,
-                   ad__sweep *s)
+ * AD_ERETAPE returned if a comparison flipped), unless replay is 0: the
+ * caller then replays them in its own first sweep. */
+static int prepare_r(ad_tape *t, const double *x, size_t tq, size_t aq,
+                     ad__sweep *s, int replay)
 {
     if (t == NULL || !t->done)
         return AD_EINVAL;
@@ -25,11 +26,17 @@ static int prepare(ad_tape *t, const double *x, size_t tq, size_t aq,
     s->adj = w->adj;
     s->tmp = w->tmp;
     s->flip = -1;
-    if (x == NULL)
+    if (x == NULL || !replay)
         return AD_OK;
     int rc = ad__forward(s, 1);
     ad__work_set_flip(s->flip);
     return rc;
+}
+
+static int prepare(ad_tape *t, const double *x, size_t tq, size_t aq,
+                   ad__sweep *s)
+{
+    return prepare_r(t, x, tq, aq, s, 1);
 }
 
 /* y = the outputs, from the values s holds. */
@@ -60,16 +67,23 @@ int ad_tape_jvp_multi(ad_tape *t, const double *x, size_t k, const double *V,
     if (t != NULL && k > 0 &&
         ((t->n > 0 && V == NULL) || (t->m > 0 && JV == NULL)))
         return AD_EINVAL;
-    int rc = prepare(t, x, k, 0, &s);
+    /* One forward sweep replays the values and carries the tangents. */
+    int rc = prepare_r(t, x, k, 0, &s, k == 0);
     if (rc != AD_OK)
         return rc;
-    outputs(&s, y);
-    if (k == 0)
-        return AD_OK;
     s.q = k;
     s.V = V;
     s.ldv = k;
-    ad__forward(&s, 0);
+    if (k > 0) {
+        rc = ad__forward(&s, x != NULL);
+        if (x != NULL)
+            ad__work_set_flip(s.flip);
+        if (rc != AD_OK)
+            return rc;
+    }
+    outputs(&s, y);
+    if (k == 0)
+        return AD_OK;
     for (size_t j = 0; j < t->m; j++)
         for (size_t l = 0; l < k; l++)
             JV[j * k + l] = t->dep[j] != 0 ? s.tan[(size_t)t->dep[j] * k + l]
