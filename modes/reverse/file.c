@@ -401,6 +401,11 @@ static int check_nodes(ld *L, const ad__seg *sg)
             if (rc != AD_OK)
                 return rc;
             L->narr++;
+        } else if (code == AD__OP_INDEPS) {
+            /* A block of inputs, in one run as the recorder puts it. */
+            if (!ad__tape_contiguous(L->t, (uint32_t)r, nr))
+                return AD_EFORMAT;
+            L->nin += nr;
         } else {
             for (size_t j = 0; j < na; j++)
                 if (a[j] == 0 || a[j] >= r ||
@@ -487,6 +492,8 @@ static int load_segment(ld *L, rd *r, hdr *rest)
         if (code == AD__OP_INDEP) {
             while (k < nop && op[k] == AD__OP_INDEP)
                 k++;
+        } else if (code == AD__OP_INDEPS && narg >= 1) {
+            k = arg[0];
         } else if (code >= AD__OP_DOT && code <= AD__OP_MAP && narg >= 2) {
             k = arg[1];
         }

@@ -41,6 +41,13 @@ int ad__node_shape(uint8_t op, const uint32_t *arg, size_t avail,
         *narg = var ? 1 : 2;
         *ncst = var ? 2 : 1;
         return 0;
+    case AD__OP_INDEPS:
+        if (var != 0 || avail < 2 || arg[0] == 0 || arg[0] != arg[1])
+            return -1;
+        *narg = 2;
+        *ncst = 0;
+        *nres = arg[0];
+        return 0;
     case AD__OP_DOT:
     case AD__OP_AXPY:
     case AD__OP_SUM:

@@ -548,15 +548,24 @@ int ad_independent_array(size_t n, const double *x, ad_var *out)
         return AD_EINVAL;
     if (R->err != AD_OK)
         return R->err;
+    /* One INDEPS node per run-sized chunk: the sweeps copy its values,
+     * seeds and adjoints as whole arrays. */
     size_t chunk = (size_t)1 << (AD__VK + AD__VRMAX);
     for (size_t i0 = 0; i0 < n; i0 += chunk) {
         size_t k = n - i0 < chunk ? n - i0 : chunk;
-        if (ad__rec_reserve(R, k, 0, 0, k, 1) != AD_OK)
+        if (ad__rec_reserve(R, 1, 2, 0, k, 1) != AD_OK)
             return R->err;
-        memset(R->op, AD__OP_INDEP, k);
-        R->op += k;
-        for (size_t i = 0; i < k; i++)
-            out[i0 + i] = ad__var_result(R, x[i0 + i]);
+        uint32_t r = ad__rec_index(R, R->val);
+        memcpy(R->val, x + i0, k * sizeof(double));
+        R->val += k;
+        R->arg[0] = R->arg[1] = (uint32_t)k;
+        R->arg += 2;
+        *R->op++ = AD__OP_INDEPS;
+        for (size_t i = 0; i < k; i++) {
+            out[i0 + i].v = x[i0 + i];
+            out[i0 + i].i = r + (uint32_t)i;
+            out[i0 + i].t = R->tag;
+        }
         R->tape->n += k;
         ad__rec_set_left(R);
     }

@@ -48,6 +48,7 @@ enum {
     AD__OP_SUM,
     AD__OP_GEMV,
     AD__OP_MAP,
+    AD__OP_INDEPS, /* k inputs at once: args [k, k], k results */
     AD__OP_END
 };
 
