@@ -405,30 +405,52 @@ static int record(unsigned code, const uint32_t *hdr, size_t nhdr,
     ad__rec *R = ad__rec_active();
     if (R == NULL)
         return 0;
-    int any = 0;
-    for (int j = 0; j < nin; j++)
-        for (size_t i = 0; i < in[j].k; i++) {
-            uint32_t t = in[j].p[i].t;
-            if (t != 0 && t != R->tag) {
-                ad__rec_fail(R, AD_EINVAL);
-                return AD_EINVAL;
-            }
-            any |= t != 0;
-        }
-    if (!any)
-        return 0;
     ad_tape *t = R->tape;
-    size_t words = 4 + nhdr, ncst = 0, tmp = 2 * nres + 2;
+    size_t words = 4 + nhdr, ncst = 0, tmp = 2 * nres + 2, nact_all = 0;
     int rc = AD_OK;
+    /* One pass over each array, branch-free so that it vectorises: a
+     * variable of another recording, the number of active elements, and
+     * whether the indices are consecutive. */
+    size_t nact[3];
+    int consec[3];
+    for (int j = 0; j < nin; j++) {
+        const ad_var *p = in[j].p;
+        uint32_t tag = R->tag, i0 = in[j].k ? p[0].i : 0;
+        unsigned bad = 0, cons = 1;
+        size_t na = 0;
+        /* The common case first, one comparison per element: variables of
+         * this recording with consecutive indices. */
+        unsigned all = in[j].k > 0 && p[0].t == tag;
+        for (size_t i = 0; i < in[j].k && all; i++)
+            all = p[i].t == tag && p[i].i == i0 + (uint32_t)i;
+        if (all) {
+            nact[j] = in[j].k;
+            consec[j] = 1;
+            nact_all += in[j].k;
+            continue;
+        }
+        for (size_t i = 0; i < in[j].k; i++) {
+            uint32_t ti = p[i].t;
+            bad |= (ti != 0) & (ti != tag);
+            na += ti != 0;
+            cons &= p[i].i == i0 + (uint32_t)i;
+        }
+        if (bad) {
+            ad__rec_fail(R, AD_EINVAL);
+            return AD_EINVAL;
+        }
+        nact[j] = na;
+        consec[j] = (int)cons;
+        nact_all += na;
+    }
+    if (nact_all == 0)
+        return 0;
     for (int j = 0; j < nin; j++) {
         input *a = &in[j];
-        size_t nact = 0, i;
-        for (i = 0; i < a->k; i++)
-            nact += a->p[i].t != 0;
         a->list = NULL;
-        if (nact == 0)
+        if (nact[j] == 0)
             a->kind = K_CONST;
-        else if (nact < a->k) {
+        else if (nact[j] < a->k) {
             /* Mixed: the constants become variables (CONST nodes). */
             a->kind = K_LIST;
             a->list = malloc(a->k * sizeof *a->list);
@@ -437,19 +459,16 @@ static int record(unsigned code, const uint32_t *hdr, size_t nhdr,
                 rc = AD_ENOMEM;
                 goto done;
             }
-            for (i = 0; i < a->k; i++)
+            for (size_t i = 0; i < a->k; i++)
                 a->list[i] = ad__rec_activate(R, a->p[i]).i;
             if (R->err != AD_OK) {
                 rc = R->err;
                 goto done;
             }
-        } else {
-            for (i = 1; i < a->k && a->p[i].i == a->p[0].i + i; i++)
-                ;
-            a->kind = i == a->k && ad__tape_contiguous(t, a->p[0].i, a->k)
+        } else
+            a->kind = consec[j] && ad__tape_contiguous(t, a->p[0].i, a->k)
                           ? K_RANGE
                           : K_LIST;
-        }
         words += desc_words(a);
         ncst += a->kind == K_CONST ? a->k : 0;
         tmp += a->k + a->k; /* gathered, and the node's n or m */
