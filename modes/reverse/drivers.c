@@ -21,6 +21,7 @@ static int prepare_r(ad_tape *t, const double *x, size_t tq, size_t aq,
     memset(s, 0, sizeof *s);
     s->t = t;
     s->vt = x != NULL ? w->vt : t->vtab;
+    s->vf = x != NULL ? w->val : NULL;
     s->x = x;
     s->tan = w->tan;
     s->adj = w->adj;

@@ -19,8 +19,8 @@
 #define AD__JB 8
 
 /* One batch: directions d0 .. d0 + q - 1 (columns if fwd, else rows). */
-static int batch(ad_tape *t, double **vt, int fwd, size_t d0, size_t q,
-                 double *J)
+static int batch(ad_tape *t, double **vt, double *vf, int fwd, size_t d0,
+                 size_t q, double *J)
 {
     ad__work *w = ad__work_get(t, fwd ? q : 0, fwd ? 0 : q, t->tmp_need);
     if (w == NULL)
@@ -29,6 +29,7 @@ static int batch(ad_tape *t, double **vt, int fwd, size_t d0, size_t q,
     memset(&s, 0, sizeof s);
     s.t = t;
     s.vt = vt;
+    s.vf = vf;
     s.tan = w->tan;
     s.adj = w->adj;
     s.tmp = w->tmp;
@@ -58,6 +59,7 @@ int ad_tape_jacobian(ad_tape *t, const double *x, double *J)
         return AD_EINVAL;
     size_t n = t->n, m = t->m;
     double **vt = t->vtab;
+    double *vf = NULL;
     if (x != NULL) {
         ad__work *w = ad__work_get(t, 0, 0, t->tmp_need);
         if (w == NULL)
@@ -66,6 +68,7 @@ int ad_tape_jacobian(ad_tape *t, const double *x, double *J)
         memset(&s, 0, sizeof s);
         s.t = t;
         s.vt = w->vt;
+        s.vf = w->val;
         s.x = x;
         s.tmp = w->tmp;
         int rc = ad__forward(&s, 1);
@@ -73,6 +76,7 @@ int ad_tape_jacobian(ad_tape *t, const double *x, double *J)
         if (rc != AD_OK)
             return rc;
         vt = w->vt;
+        vf = w->val;
     }
     if (n == 0 || m == 0)
         return AD_OK;
@@ -84,7 +88,7 @@ int ad_tape_jacobian(ad_tape *t, const double *x, double *J)
     for (long b = 0; b < nb; b++) {
         size_t d0 = (size_t)b * AD__JB;
         size_t q = dirs - d0 < AD__JB ? dirs - d0 : AD__JB;
-        int r = batch(t, vt, fwd, d0, q, J);
+        int r = batch(t, vt, vf, fwd, d0, q, J);
         if (r != AD_OK) {
 #pragma omp critical(ad_jacobian_rc)
             rc = r;

@@ -165,6 +165,7 @@ void ad__work_set_flip(long k);
 typedef struct ad__sweep {
     const ad_tape *t;
     double **vt;      /* values: the tape's table, or the work table */
+    double *vf;       /* the work table's flat array (a replay), or NULL */
     const double *x;  /* inputs for a replay (replay set) */
     double *tan;      /* tangents, q per variable (forward) */
     double *adj;      /* adjoints, q per variable (reverse) */
@@ -176,8 +177,9 @@ typedef struct ad__sweep {
     long flip;        /* first flipped comparison, -1 if none */
 } ad__sweep;
 
-/* Forward: replays the values (if replay) and propagates q tangents
- * (q may be 0).  Returns AD_OK or AD_ERETAPE. */
+/* Forward: replays the values (if replay; into s->vf, which must then be
+ * the flat array under s->vt) and propagates q tangents (q may be 0).
+ * Returns AD_OK or AD_ERETAPE. */
 int ad__forward(ad__sweep *s, int replay);
 /* Reverse: propagates q adjoint lanes from the seeded s->adj down to the
  * inputs, writing s->G and leaving s->adj all zero. */
