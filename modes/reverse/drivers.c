@@ -149,3 +149,16 @@ int ad_tape_gradient(ad_tape *t, const double *x, double *g)
     ad__reverse(&s);
     return AD_OK;
 }
+
+/* Forward-over-reverse comes with the mixed-mode drivers (tape.h). */
+int ad_tape_hvp(ad_tape *t, const double *x, const double *v, double *hv)
+{
+    (void)x, (void)v, (void)hv;
+    return t == NULL || !t->done ? AD_EINVAL : AD_EUNSUPPORTED;
+}
+
+int ad_tape_hessian(ad_tape *t, const double *x, double *H)
+{
+    (void)x, (void)H;
+    return t == NULL || !t->done ? AD_EINVAL : AD_EUNSUPPORTED;
+}
