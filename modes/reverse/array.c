@@ -112,23 +112,6 @@ static int take_adj(ad__sweep *s, uint32_t r, size_t k, size_t l, double *w)
 
 /* ---- map: the unary primitives' rules over an array --------------------- */
 
-static void map_values(unsigned op, size_t n, const double *x, double *y)
-{
-    switch (op) {
-#define AD_OP1(N, nm, ...)                                                     \
-    case AD_OP_##N:                                                            \
-        for (size_t i = 0; i < n; i++)                                         \
-            y[i] = ad__##nm##_v(x[i], 0.0);                                    \
-        break;
-#define AD_OP1P(...)
-#define AD_OP2(...)
-#include "ops.def"
-#undef AD_OP1
-#undef AD_OP1P
-#undef AD_OP2
-    }
-}
-
 /* out[i * inc] (+)= f'(x_i) t[i * inc]: the chain rule of map, forward
  * (t tangents, out set) or reverse (t adjoints, out accumulated). */
 static void map_chain(unsigned op, size_t n, const double *x, const double *y,
@@ -295,7 +278,7 @@ void ad__array_forward(ad__sweep *s, unsigned code, const uint32_t *arg,
     }
     default: /* AD__OP_MAP */
         if (replay)
-            map_values(d.op, n, val[0], out);
+            ad_double_map((int)d.op, n, val[0], out); /* op checked */
         for (size_t l = 0; l < q; l++) {
             /* The tangents of x, gathered, then f' times them. */
             for (size_t i = 0; i < n; i++)

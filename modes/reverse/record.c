@@ -202,6 +202,25 @@ void ad__rec_fail(ad__rec *R, int err)
     R->tag = 0;
 }
 
+/* Appends segment s to the tape's list (a short array: one entry per
+ * block of a stream). */
+static int push_segment(ad_tape *t, const ad__seg *s)
+{
+    if (t->nseg == t->seg_cap) {
+        size_t nc = t->seg_cap ? 2 * t->seg_cap : 16;
+        ad__seg *ns = realloc(t->seg, nc * sizeof *ns);
+        if (ns == NULL)
+            return AD_ENOMEM;
+        t->seg = ns;
+        t->seg_cap = nc;
+    }
+    t->seg[t->nseg++] = *s;
+    t->nop += s->nop;
+    t->narg += s->narg;
+    t->ncst += s->ncst;
+    return AD_OK;
+}
+
 /* Appends the open segment (if it holds nodes) to the tape's list. */
 static int close_segment(ad__rec *R)
 {
@@ -214,21 +233,7 @@ static int close_segment(ad__rec *R)
     t->ops.fill += s.nop;
     t->args.fill += s.narg;
     t->csts.fill += s.ncst;
-    if (s.nop == 0)
-        return AD_OK;
-    if (t->nseg == t->seg_cap) {
-        size_t nc = t->seg_cap ? 2 * t->seg_cap : 16;
-        ad__seg *ns = realloc(t->seg, nc * sizeof *ns);
-        if (ns == NULL)
-            return AD_ENOMEM;
-        t->seg = ns;
-        t->seg_cap = nc;
-    }
-    t->seg[t->nseg++] = s;
-    t->nop += s.nop;
-    t->narg += s.narg;
-    t->ncst += s.ncst;
-    return AD_OK;
+    return s.nop == 0 ? AD_OK : push_segment(t, &s);
 }
 
 static void open_segment(ad__rec *R)
@@ -678,26 +683,17 @@ int ad__tape_load_segment(ad_tape *t, uint32_t var0, uint32_t nvar,
              e++)
             if (run_alloc(t, e) != AD_OK)
                 return AD_ENOMEM;
-    if (t->nseg == t->seg_cap) {
-        size_t nc = t->seg_cap ? 2 * t->seg_cap : 16;
-        ad__seg *ns = realloc(t->seg, nc * sizeof *ns);
-        if (ns == NULL)
-            return AD_ENOMEM;
-        t->seg = ns;
-        t->seg_cap = nc;
-    }
-    ad__seg *sg = &t->seg[t->nseg++];
-    sg->op = at[0];
-    sg->arg = at[1];
-    sg->cst = at[2];
-    sg->nop = nop;
-    sg->narg = narg;
-    sg->ncst = ncst;
-    sg->var0 = var0;
-    sg->nvar = nvar;
-    t->nop += nop;
-    t->narg += narg;
-    t->ncst += ncst;
+    ad__seg sg;
+    sg.op = at[0];
+    sg.arg = at[1];
+    sg.cst = at[2];
+    sg.nop = nop;
+    sg.narg = narg;
+    sg.ncst = ncst;
+    sg.var0 = var0;
+    sg.nvar = nvar;
+    if (push_segment(t, &sg) != AD_OK)
+        return AD_ENOMEM;
     t->nvar = (size_t)var0 + nvar;
     *op = at[0];
     *arg = at[1];
