@@ -7,10 +7,14 @@
  *
  * Contents:
  *   timer.c     a monotonic clock and a median-of-samples timing loop;
+ *   common.c    what both benchmarks share: the options and their command
+ *               line, the time column, the compiler and flags lines, the
+ *               relative difference of the checks;
  *   problems.c  the test problems, each written once as a template
  *               (rosen.inc, speelpenning.inc, mlp.inc, mlp_array.inc,
  *               lorenz.inc) and instantiated for every number type by
- *               <admix/instantiate.h>;
+ *               <admix/instantiate.h>, and the points they are timed at
+ *               (a fixed-seed generator and one filler per problem);
  *   forward.c   the forward-mode benchmark: double vs ad_dual vs ad_dualv;
  *   reverse.c   the reverse-mode benchmark: tape recording and sweeps,
  *               beside ADOL-C when configure found it (adolc.cpp, adolc.h).
@@ -61,6 +65,58 @@ int ad_bench_measure(ad_bench_body body, void *ctx, double min_sample,
  * body b's timing. */
 int ad_bench_measure_set(int nbody, const ad_bench_body *body, void *const *ctx,
                          double min_sample, int samples, ad_bench_timing *t);
+
+/* ---- common.c ----------------------------------------------------------- */
+
+typedef struct ad_bench_options {
+    double min_sample; /* seconds; each sample runs at least this long */
+    int samples;       /* samples per measurement; the median is reported */
+    double scale;      /* problem sizes are multiplied by this (1 = as
+                          documented; smaller for a quick smoke run) */
+} ad_bench_options;
+
+/* The defaults: 20 ms samples, 7 samples, full size. */
+ad_bench_options ad_bench_default_options(void);
+
+/* One benchmark's command line, for ad_bench_parse. */
+typedef struct ad_bench_cli {
+    const char *prog;  /* the program, for messages */
+    const char *bench; /* the benchmark's name ("forward"), for messages */
+    void (*usage)(FILE *out, const char *prog); /* for --help and errors */
+    int with_scale;                             /* it takes --scale S */
+    /* The benchmark's own options, or NULL if it has none: takes argv[*i]
+     * (advancing *i past a value) and returns 1, returns 0 when argv[*i] is
+     * not one of them, or 2 after printing a usage error to stderr. */
+    int (*option)(const struct ad_bench_cli *cli, int argc, char **argv,
+                  int *i);
+    void *ctx; /* for option */
+} ad_bench_cli;
+
+/* Parses argv[1 .. argc) into *opt, which holds the defaults: -h/--help,
+ * --quick, --min-time MS, --samples N, --scale S if cli->with_scale, and
+ * whatever cli->option takes.  --quick scales the sizes by 0.01 and, unless
+ * they were given, takes 3 samples of 2 ms.  Returns -1 when the benchmark
+ * is to run, else the exit status: 0 after --help, 2 after a usage error
+ * (reported on stderr). */
+int ad_bench_parse(const ad_bench_cli *cli, int argc, char **argv,
+                   ad_bench_options *opt);
+
+/* The value of the option argv[*i], advancing *i to it; NULL, after a usage
+ * error on stderr, when the command line ends first. */
+const char *ad_bench_option_value(const ad_bench_cli *cli, int argc,
+                                  char **argv, int *i);
+
+/* n * scale, but at least `least`: a problem size. */
+size_t ad_bench_scaled(double n, double scale, size_t least);
+
+/* Prints s seconds as one time column (" %9.1f us", " %9.2f ms"). */
+void ad_bench_print_time(FILE *out, double s);
+
+/* Prints the compiler line and the flags line of a table's heading. */
+void ad_bench_print_build(FILE *out);
+
+/* |a - b| / max(|a|, |b|): 0 when a == b, infinite when only one is 0. */
+double ad_bench_reldiff(double a, double b);
 
 /* ---- problems.c --------------------------------------------------------- */
 
@@ -136,17 +192,49 @@ AD_BENCH_DECLARE(ad_bench_mlpa)
 #define AD_BENCH_HAVE_ARRAY 0
 #endif
 
+/* ---- problems.c: the points --------------------------------------------- */
+
+/* A small fixed-seed generator (xorshift64*, Vigna 2016).  The state is the
+ * caller's (forward.c keeps one for its run, reverse.c one per problem), so
+ * that the numbers one draws do not depend on what another drew before; it
+ * must not be 0. */
+typedef struct ad_bench_rng {
+    unsigned long long state;
+} ad_bench_rng;
+
+/* The seed both benchmarks start from (2^64 divided by the golden ratio). */
+#define AD_BENCH_SEED 0x9E3779B97F4A7C15ull
+
+/* The next number of rng, uniform in [lo, hi). */
+double ad_bench_uniform(ad_bench_rng *rng, double lo, double hi);
+
+/* Input i of a problem's point, drawn from rng; params are the problem's
+ * (ad_fn.params).  Each problem's filler draws what suits its function. */
+typedef double (*ad_bench_fill)(const void *params, size_t i,
+                                ad_bench_rng *rng);
+
+/* Rosenbrock near its usual starting region: uniform in [-1.5, 1.5). */
+double ad_bench_fill_rosen(const void *params, size_t i, ad_bench_rng *rng);
+
+/* Speelpenning: close to 1, so that a product of 10^4 of them stays near 1. */
+double ad_bench_fill_speel(const void *params, size_t i, ad_bench_rng *rng);
+
+/* The MLP's (either one's; params an ad_bench_mlp_params) weights, scaled
+ * by 1/sqrt(fan-in) (Glorot-like) so that the hidden units work in tanh's
+ * curved range; biases small. */
+double ad_bench_fill_mlp(const void *params, size_t i, ad_bench_rng *rng);
+
+/* Lorenz's classic chaotic case (sigma 10, rho 28, beta 8/3) from near
+ * (1, 1, 1), each input moved by a relative 1% at most. */
+double ad_bench_fill_lorenz(const void *params, size_t i, ad_bench_rng *rng);
+
+/* The network both benchmarks time, 64-256-10 with class label 3, with its
+ * data point drawn into input (AD_BENCH_MLP_NIN values, kept by the caller
+ * as long as the result is used) uniform in [-1, 1) from rng. */
+#define AD_BENCH_MLP_NIN 64
+ad_bench_mlp_params ad_bench_mlp_default(double *input, ad_bench_rng *rng);
+
 /* ---- forward.c ---------------------------------------------------------- */
-
-typedef struct ad_bench_options {
-    double min_sample; /* seconds; each sample runs at least this long */
-    int samples;       /* samples per measurement; the median is reported */
-    double scale;      /* problem sizes are multiplied by this (1 = as
-                          documented; smaller for a quick smoke run) */
-} ad_bench_options;
-
-/* The defaults: 20 ms samples, 7 samples, full size. */
-ad_bench_options ad_bench_default_options(void);
 
 /* Times f, its ad_dual and its ad_dualv instantiations on every problem,
  * prints the table to out and checks (untimed) that every ad_dualv lane

@@ -34,10 +34,6 @@
 
 #include "bench.h"
 
-#ifndef AD_BENCH_CFLAGS
-#define AD_BENCH_CFLAGS "(unknown)"
-#endif
-
 /* The targets of the forward-mode issue, for the table's verdicts. */
 #define TARGET_DUAL  2.5 /* one dual direction, relative to f */
 #define TARGET_DUALV 5.0 /* AD_LANES = 8 directions, relative to f */
@@ -51,28 +47,6 @@
  * differently (complex multiplication, csin, ...); sums over 10^6 terms
  * may lose a few more digits. */
 #define TOL_CSTEP 1e-9
-
-ad_bench_options ad_bench_default_options(void)
-{
-    ad_bench_options o;
-    o.min_sample = 0.020;
-    o.samples = 7;
-    o.scale = 1.0;
-    return o;
-}
-
-/* ---- a small, fixed-seed generator (xorshift64*, Vigna 2016) ------------ */
-
-static unsigned long long rng_state = 0x9E3779B97F4A7C15ull;
-
-static double uniform(double lo, double hi)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    unsigned long long r = rng_state * 0x2545F4914F6CDD1Dull;
-    return lo + (hi - lo) * (double)(r >> 11) * 0x1p-53;
-}
 
 /* ---- one problem: its function object and its reusable buffers --------- */
 
@@ -94,10 +68,10 @@ static void problem_free(problem *p)
     free(p->xc);
 }
 
-/* Allocates the buffers for fn and fills them: x from fill(i), directions
- * uniform in [-1, 1).  Returns -1 if memory ran out. */
+/* Allocates the buffers for fn and fills them from rng: x by fill,
+ * directions uniform in [-1, 1).  Returns -1 if memory ran out. */
 static int problem_init(problem *p, const char *name, ad_fn fn,
-                        double (*fill)(size_t i))
+                        ad_bench_fill fill, ad_bench_rng *rng)
 {
     size_t n = fn.n;
     memset(p, 0, sizeof *p);
@@ -112,10 +86,10 @@ static int problem_init(problem *p, const char *name, ad_fn fn,
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
-        p->x[i] = fill(i);
+        p->x[i] = fill(fn.params, i, rng);
         p->xv[i].v = p->x[i];
         for (int k = 0; k < AD_LANES; k++)
-            p->xv[i].d[k] = uniform(-1.0, 1.0);
+            p->xv[i].d[k] = ad_bench_uniform(rng, -1.0, 1.0);
         p->xd[i] = ad_dual_make(p->x[i], p->xv[i].d[0]);
     }
     return 0;
@@ -172,14 +146,6 @@ static void run_read(void *ctx)
 
 /* ---- the checks (untimed) ----------------------------------------------- */
 
-static double reldiff(double a, double b)
-{
-    if (a == b)
-        return 0.0;
-    double s = fmax(fabs(a), fabs(b));
-    return s > 0.0 ? fabs(a - b) / s : INFINITY;
-}
-
 /* Largest relative difference between lane k of one ad_dualv pass and an
  * ad_dual pass along lane k's direction, over all lanes; and between the
  * dual derivative along lane 0 and the complex step along it.  Leaves xd
@@ -197,9 +163,9 @@ static void check_problem(problem *p, double *lane_diff, double *cstep_diff)
             p->xd[i].d = p->xv[i].d[k];
         ad_dual yd;
         p->fn.f_dual(p->xd, &yd, p->fn.params);
-        *lane_diff = fmax(*lane_diff, reldiff(yd.d, yv.d[k]));
-        if (reldiff(yd.v, yv.v) > *lane_diff)
-            *lane_diff = reldiff(yd.v, yv.v);
+        *lane_diff = fmax(*lane_diff, ad_bench_reldiff(yd.d, yv.d[k]));
+        if (ad_bench_reldiff(yd.v, yv.v) > *lane_diff)
+            *lane_diff = ad_bench_reldiff(yd.v, yv.v);
         if (k == 0)
             d0 = yd.d;
     }
@@ -211,72 +177,24 @@ static void check_problem(problem *p, double *lane_diff, double *cstep_diff)
         p->xc[i] = AD__CMPLX(p->x[i], h * p->xv[i].d[0]);
     double complex yc;
     p->fn.f_complex(p->xc, &yc, p->fn.params);
-    *cstep_diff = reldiff(d0, cimag(yc) / h);
-}
-
-/* ---- the problems' points ----------------------------------------------- */
-
-/* Rosenbrock near its usual starting region. */
-static double fill_rosen(size_t i)
-{
-    (void)i;
-    return uniform(-1.5, 1.5);
-}
-
-/* Close to 1, so that a product of 10^4 of them stays near 1. */
-static double fill_speel(size_t i)
-{
-    (void)i;
-    return 1.0 + uniform(-0.01, 0.01);
-}
-
-/* The MLP's weights, scaled by 1/sqrt(fan-in) (Glorot-like) so that the
- * hidden units work in tanh's curved range; biases small. */
-static const ad_bench_mlp_params *mlp_layout;
-static double fill_mlp(size_t i)
-{
-    const ad_bench_mlp_params *m = mlp_layout;
-    size_t w1 = m->nhid * m->nin, b1 = w1 + m->nhid;
-    size_t w2 = b1 + m->nhid * m->nout;
-    if (i < w1)
-        return uniform(-1.0, 1.0) / sqrt((double)m->nin);
-    if (i < b1 || i >= w2)
-        return uniform(-0.1, 0.1);
-    return uniform(-1.0, 1.0) / sqrt((double)m->nhid);
+    *cstep_diff = ad_bench_reldiff(d0, cimag(yc) / h);
 }
 
 /* ---- the benchmark ------------------------------------------------------ */
-
-static void print_time(FILE *out, double s)
-{
-    /* Microseconds up to 100 ms, then milliseconds, always 4 significant
-     * digits or more, so the column stays readable across 4 decades. */
-    if (s < 0.1)
-        fprintf(out, " %9.1f us", s * 1e6);
-    else
-        fprintf(out, " %9.2f ms", s * 1e3);
-}
-
-static size_t scaled(double n, double scale, size_t least)
-{
-    double v = n * scale;
-    return v < (double)least ? least : (size_t)v;
-}
 
 int ad_bench_forward(FILE *out, const ad_bench_options *opt)
 {
     /* Rosenbrock twice: at n = 10^6 as specified, where the ad_dualv input
      * (72 MB with 8 lanes) streams from main memory, and at n = 10^4, where
      * every input fits in the caches, to show the arithmetic cost alone. */
-    ad_bench_rosen_params rp = {scaled(1e6, opt->scale, 2)};
-    ad_bench_rosen_params rp_small = {scaled(1e4, opt->scale, 2)};
-    ad_bench_speel_params sp = {scaled(1e4, opt->scale, 1)};
-    double mlp_input[64];
-    ad_bench_mlp_params mp = {64, 256, 10, mlp_input, 3};
-    rng_state = 0x9E3779B97F4A7C15ull;
-    for (size_t i = 0; i < mp.nin; i++)
-        mlp_input[i] = uniform(-1.0, 1.0);
-    mlp_layout = &mp;
+    ad_bench_rosen_params rp = {ad_bench_scaled(1e6, opt->scale, 2)};
+    ad_bench_rosen_params rp_small = {ad_bench_scaled(1e4, opt->scale, 2)};
+    ad_bench_speel_params sp = {ad_bench_scaled(1e4, opt->scale, 1)};
+    /* One generator for the whole run: the MLP's data point first, then
+     * every problem's point and directions in turn. */
+    ad_bench_rng rng = {AD_BENCH_SEED};
+    double mlp_input[AD_BENCH_MLP_NIN];
+    ad_bench_mlp_params mp = ad_bench_mlp_default(mlp_input, &rng);
 
     char mlp_name[32];
     snprintf(mlp_name, sizeof mlp_name, "mlp %zu-%zu-%zu", mp.nin, mp.nhid,
@@ -285,12 +203,12 @@ int ad_bench_forward(FILE *out, const ad_bench_options *opt)
     struct {
         const char *name;
         ad_fn fn;
-        double (*fill)(size_t);
+        ad_bench_fill fill;
     } list[] = {
-        {"rosenbrock", ad_bench_rosen_fn(&rp), fill_rosen},
-        {"rosenbrock", ad_bench_rosen_fn(&rp_small), fill_rosen},
-        {"speelpenning", ad_bench_speel_fn(&sp), fill_speel},
-        {mlp_name, ad_bench_mlp_fn(&mp), fill_mlp},
+        {"rosenbrock", ad_bench_rosen_fn(&rp), ad_bench_fill_rosen},
+        {"rosenbrock", ad_bench_rosen_fn(&rp_small), ad_bench_fill_rosen},
+        {"speelpenning", ad_bench_speel_fn(&sp), ad_bench_fill_speel},
+        {mlp_name, ad_bench_mlp_fn(&mp), ad_bench_fill_mlp},
     };
     const int nprob = (int)(sizeof list / sizeof list[0]);
 
@@ -301,13 +219,8 @@ int ad_bench_forward(FILE *out, const ad_bench_options *opt)
             "samples of >= %.0f ms,\n"
             "the modes' samples interleaved.\n",
             AD_LANES, opt->samples, opt->min_sample * 1e3);
-#if defined(__GNUC__) && !defined(__clang__)
-    fprintf(out, "compiler: gcc %s\n", __VERSION__);
-#elif defined(__VERSION__)
-    fprintf(out, "compiler: %s\n", __VERSION__);
-#endif
-    fprintf(out, "flags: %s (the last -O wins)\n\n", AD_BENCH_CFLAGS);
-    fprintf(out, "%-14s %7s %12s %12s %6s %12s %7s %8s %6s  %s\n", "problem",
+    ad_bench_print_build(out);
+    fprintf(out, "\n%-14s %7s %12s %12s %6s %12s %7s %8s %6s  %s\n", "problem",
             "n", "f", "dual", "dual/f", "dualv", "dualv/f", "dir/dual",
             "read/f", "targets");
 
@@ -316,7 +229,8 @@ int ad_bench_forward(FILE *out, const ad_bench_options *opt)
     double worst_lane = 0.0, worst_cstep = 0.0;
     for (int q = 0; q < nprob; q++) {
         problem p;
-        if (problem_init(&p, list[q].name, list[q].fn, list[q].fill) != 0) {
+        if (problem_init(&p, list[q].name, list[q].fn, list[q].fill, &rng) !=
+            0) {
             fprintf(out, "%s: out of memory\n", list[q].name);
             return -1;
         }
@@ -342,10 +256,10 @@ int ad_bench_forward(FILE *out, const ad_bench_options *opt)
         missed += !hit_d + !hit_v;
         floor_missed += floor_v;
         fprintf(out, "%-14s %7zu", p.name, p.fn.n);
-        print_time(out, tf);
-        print_time(out, td);
+        ad_bench_print_time(out, tf);
+        ad_bench_print_time(out, td);
         fprintf(out, " %6.2f", rd);
-        print_time(out, tv);
+        ad_bench_print_time(out, tv);
         fprintf(out, " %7.2f %8.3f %6.2f  %s %s%s\n", rv, tv / (AD_LANES * td),
                 rr, hit_d ? "ok" : "MISS",
                 hit_v ? "ok" : (floor_v ? "MISS*" : "MISS"),
@@ -417,67 +331,18 @@ void ad_bench_forward_usage(FILE *out, const char *prog)
             prog, AD_BENCH_MAX_SAMPLES);
 }
 
-/* A whole-string number in [lo, hi], or -1 when s is not one. */
-static double parse_number(const char *s, double lo, double hi)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0' || !(v >= lo && v <= hi))
-        return -1.0;
-    return v;
-}
-
 int ad_bench_forward_main(int argc, char **argv, const char *prog)
 {
     ad_bench_options opt = ad_bench_default_options();
-    int quick = 0, have_time = 0, have_samples = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            ad_bench_forward_usage(stdout, prog);
-            return 0;
-        } else if (!strcmp(a, "--quick")) {
-            quick = 1;
-        } else if (!strcmp(a, "--min-time") || !strcmp(a, "--samples")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "%s forward: %s needs a value\n", prog, a);
-                return 2;
-            }
-            const char *v = argv[++i];
-            if (!strcmp(a, "--min-time")) {
-                double ms = parse_number(v, 0.001, 60000.0);
-                if (ms < 0.0) {
-                    fprintf(stderr,
-                            "%s forward: --min-time wants milliseconds in "
-                            "[0.001, 60000], not '%s'\n",
-                            prog, v);
-                    return 2;
-                }
-                opt.min_sample = ms * 1e-3;
-                have_time = 1;
-            } else {
-                double s = parse_number(v, 1.0, AD_BENCH_MAX_SAMPLES);
-                if (s < 0.0 || s != floor(s)) {
-                    fprintf(stderr,
-                            "%s forward: --samples wants an integer in "
-                            "[1, %d], not '%s'\n",
-                            prog, AD_BENCH_MAX_SAMPLES, v);
-                    return 2;
-                }
-                opt.samples = (int)s;
-                have_samples = 1;
-            }
-        } else {
-            fprintf(stderr, "%s forward: unknown option '%s'\n", prog, a);
-            ad_bench_forward_usage(stderr, prog);
-            return 2;
-        }
-    }
-    if (quick) {
-        opt.scale = 0.01;
-        opt.min_sample = have_time ? opt.min_sample : 0.002;
-        opt.samples = have_samples ? opt.samples : 3;
-    }
-    int r = ad_bench_forward(stdout, &opt);
+    /* No --scale here: the sizes are as documented, or / 100 with --quick. */
+    const ad_bench_cli cli = {.prog = prog,
+                              .bench = "forward",
+                              .usage = ad_bench_forward_usage,
+                              .with_scale = 0,
+                              .option = NULL};
+    int r = ad_bench_parse(&cli, argc, argv, &opt);
+    if (r >= 0)
+        return r;
+    r = ad_bench_forward(stdout, &opt);
     return r == 0 ? 0 : 1;
 }

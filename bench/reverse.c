@@ -78,9 +78,6 @@
 #include "adolc.h"
 #endif
 
-#ifndef AD_BENCH_CFLAGS
-#define AD_BENCH_CFLAGS "(unknown)"
-#endif
 #ifndef AD_BENCH_ADOLC_CXXFLAGS
 #define AD_BENCH_ADOLC_CXXFLAGS "(unknown)"
 #endif
@@ -102,19 +99,6 @@ ad_bench_reverse_options ad_bench_reverse_default_options(void)
     o.only = NULL;
     o.command = NULL;
     return o;
-}
-
-/* ---- a small, fixed-seed generator (xorshift64*, Vigna 2016) ------------ */
-
-static unsigned long long rng_state = 0x9E3779B97F4A7C15ull;
-
-static double uniform(double lo, double hi)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    unsigned long long r = rng_state * 0x2545F4914F6CDD1Dull;
-    return lo + (hi - lo) * (double)(r >> 11) * 0x1p-53;
 }
 
 /* ---- one problem -------------------------------------------------------- */
@@ -141,6 +125,7 @@ typedef struct rprob {
     ad_fn scalar;       /* the array MLP: the scalar-loop MLP; else fn */
     int is_array;       /* the array-primitive MLP */
     double target_f;    /* record + gradient target, in units of f */
+    ad_bench_rng rng;   /* draws the point and the directions */
     double *x, *x2, *v; /* the point, a new point, a direction */
     double *g, *g2;     /* gradients (at x, at x2) */
     double *gs;         /* scratch gradient for the checks */
@@ -175,15 +160,16 @@ static void rprob_free(rprob *p)
 #endif
 }
 
-/* Allocates p's buffers for fn (n inputs) and fills x from fill(i), x2 = x
- * moved by a relative 10^-3 (small enough that the MLP's recorded
- * comparisons keep their outcome), v uniform in [-1, 1).  -1 when memory
- * runs out. */
-static int rprob_init(rprob *p, const char *name, ad_fn fn,
-                      double (*fill)(size_t i))
+/* Allocates p's buffers for fn (n inputs) and fills them from rng, which p
+ * keeps for the checks' directions: x by fill, x2 = x moved by a relative
+ * 10^-3 (small enough that the MLP's recorded comparisons keep their
+ * outcome), v uniform in [-1, 1).  -1 when memory runs out. */
+static int rprob_init(rprob *p, const char *name, ad_fn fn, ad_bench_fill fill,
+                      ad_bench_rng rng)
 {
     size_t n = fn.n;
     memset(p, 0, sizeof *p);
+    p->rng = rng;
     p->name = name;
     p->fn = fn;
     p->scalar = fn;
@@ -209,9 +195,9 @@ static int rprob_init(rprob *p, const char *name, ad_fn fn,
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
-        p->x[i] = fill(i);
-        p->x2[i] = p->x[i] * (1.0 + uniform(-1e-3, 1e-3));
-        p->v[i] = uniform(-1.0, 1.0);
+        p->x[i] = fill(fn.params, i, &p->rng);
+        p->x2[i] = p->x[i] * (1.0 + ad_bench_uniform(&p->rng, -1e-3, 1e-3));
+        p->v[i] = ad_bench_uniform(&p->rng, -1.0, 1.0);
     }
     return 0;
 }
@@ -377,14 +363,6 @@ static double vec_diff(const double *a, const double *b, size_t n)
     return s > 0.0 ? d / s : INFINITY;
 }
 
-static double rel(double a, double b)
-{
-    if (a == b)
-        return 0.0;
-    double s = fmax(fabs(a), fabs(b));
-    return s > 0.0 ? fabs(a - b) / s : INFINITY;
-}
-
 /* Runs every check of p, whose tape was recorded at x by the timed bodies;
  * returns the largest relative difference (INFINITY if a sweep failed). */
 static double check_problem(rprob *p, const rprob *scalar_mlp)
@@ -397,15 +375,15 @@ static double check_problem(rprob *p, const rprob *scalar_mlp)
         ad_tape_jvp(p->tape, p->x2, p->v, NULL, &jv) != AD_OK)
         return INFINITY;
     p->fn.f_double(p->x, &yf, p->fn.params);
-    worst = fmax(worst, rel(y, yf));
+    worst = fmax(worst, ad_bench_reldiff(y, yf));
 
     /* Three directions: v, then two more (v is restored for jvp's). */
     for (int k = 0; k < 3; k++) {
         if (k > 0)
             for (size_t i = 0; i < n; i++)
-                p->v[i] = uniform(-1.0, 1.0);
+                p->v[i] = ad_bench_uniform(&p->rng, -1.0, 1.0);
         if (k == 0)
-            worst = fmax(worst, rel(jv, dual_dir(p, p->x2)));
+            worst = fmax(worst, ad_bench_reldiff(jv, dual_dir(p, p->x2)));
         worst = fmax(worst, dir_diff(p->g, p->v, n, dual_dir(p, p->x)));
         worst = fmax(worst, dir_diff(p->g2, p->v, n, dual_dir(p, p->x2)));
     }
@@ -420,67 +398,23 @@ static double check_problem(rprob *p, const rprob *scalar_mlp)
         if (ad_bench_adolc_record_gradient(p->tag, &p->ap, p->x, &ya, p->ga) !=
             0)
             return INFINITY;
-        worst = fmax(worst, rel(ya, y));
+        worst = fmax(worst, ad_bench_reldiff(ya, y));
         worst = fmax(worst, vec_diff(p->ga, p->g, n));
         if (ad_bench_adolc_gradient(p->tag, n, p->x2, p->ga) != 0)
             return INFINITY;
         worst = fmax(worst, vec_diff(p->ga, p->g2, n));
         for (size_t i = 0; i < n; i++)
-            p->v[i] = uniform(-1.0, 1.0);
+            p->v[i] = ad_bench_uniform(&p->rng, -1.0, 1.0);
         if (ad_tape_jvp(p->tape, p->x2, p->v, NULL, &jv) != AD_OK ||
             ad_bench_adolc_jvp(p->tag, n, p->x2, p->v, &ya, &jva) != 0)
             return INFINITY;
-        worst = fmax(worst, rel(jva, jv));
+        worst = fmax(worst, ad_bench_reldiff(jva, jv));
     }
 #endif
     return worst;
 }
 
-/* ---- the problems' points ----------------------------------------------- */
-
-static double fill_rosen(size_t i)
-{
-    (void)i;
-    return uniform(-1.5, 1.5);
-}
-
-static double fill_speel(size_t i)
-{
-    (void)i;
-    return 1.0 + uniform(-0.01, 0.01);
-}
-
-/* As forward.c: Glorot-like weights, small biases. */
-static const ad_bench_mlp_params *mlp_layout;
-static double fill_mlp(size_t i)
-{
-    const ad_bench_mlp_params *m = mlp_layout;
-    size_t w1 = m->nhid * m->nin, b1 = w1 + m->nhid;
-    size_t w2 = b1 + m->nhid * m->nout;
-    if (i < w1)
-        return uniform(-1.0, 1.0) / sqrt((double)m->nin);
-    if (i < b1 || i >= w2)
-        return uniform(-0.1, 0.1);
-    return uniform(-1.0, 1.0) / sqrt((double)m->nhid);
-}
-
-/* Lorenz's classic chaotic case (sigma 10, rho 28, beta 8/3) from near
- * (1, 1, 1). */
-static double fill_lorenz(size_t i)
-{
-    static const double base[6] = {1.0, 1.0, 1.0, 10.0, 28.0, 8.0 / 3.0};
-    return base[i] * (1.0 + uniform(-0.01, 0.01));
-}
-
 /* ---- output ------------------------------------------------------------- */
-
-static void put_time(FILE *out, double s)
-{
-    if (s < 0.1)
-        fprintf(out, " %9.1f us", s * 1e6);
-    else
-        fprintf(out, " %9.2f ms", s * 1e3);
-}
 
 static void put_blank(FILE *out, int width)
 {
@@ -509,12 +443,6 @@ static void cpu_model(char *buf, size_t len)
         }
     }
     fclose(f);
-}
-
-static size_t scaled(double n, double scale, size_t least)
-{
-    double v = n * scale;
-    return v < (double)least ? least : (size_t)v;
 }
 
 /* A target verdict, counted in *missed. */
@@ -621,7 +549,7 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
         fprintf(out, "  %-32s",
                 m == M_F && p->is_array ? "f (double, array: CBLAS)"
                                         : measure_name[m]);
-        put_time(out, ta);
+        ad_bench_print_time(out, ta);
         fprintf(out, " %7.2f", ta / tf);
         int am = m == M_REC    ? M_A_REC
                  : m == M_GNEW ? M_A_GNEW
@@ -631,7 +559,7 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
         char tgt[96] = "";
         if (am >= 0 && at[am] >= 0) {
             double tb = TM(am);
-            put_time(out, tb);
+            ad_bench_print_time(out, tb);
             fprintf(out, " %7.2f %8.3f", tb / tf, ta / tb);
             if (am == M_A_REC)
                 snprintf(tgt, sizeof tgt, ">=5x ADOL-C %s",
@@ -697,15 +625,15 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
 int ad_bench_reverse(FILE *out, const ad_bench_reverse_options *opt)
 {
     const double sc = opt->base.scale;
-    ad_bench_rosen_params rp = {scaled(1e6, sc, 2)};
-    ad_bench_speel_params sp = {scaled(1e4, sc, 1)};
-    ad_bench_lorenz_params lp = {scaled(1e5, sc, 1), 0.001};
-    double mlp_input[64];
-    ad_bench_mlp_params mp = {64, 256, 10, mlp_input, 3};
-    rng_state = 0x9E3779B97F4A7C15ull;
-    for (size_t i = 0; i < mp.nin; i++)
-        mlp_input[i] = uniform(-1.0, 1.0);
-    mlp_layout = &mp;
+    ad_bench_rosen_params rp = {ad_bench_scaled(1e6, sc, 2)};
+    ad_bench_speel_params sp = {ad_bench_scaled(1e4, sc, 1)};
+    ad_bench_lorenz_params lp = {ad_bench_scaled(1e5, sc, 1), 0.001};
+    /* The MLP's data point from the common seed; each problem's point and
+     * directions from a seed of its own (list[] below), so that --only
+     * leaves the others' numbers as they are. */
+    ad_bench_rng data_rng = {AD_BENCH_SEED};
+    double mlp_input[AD_BENCH_MLP_NIN];
+    ad_bench_mlp_params mp = ad_bench_mlp_default(mlp_input, &data_rng);
 
     const char *malloc_note = "glibc defaults";
 #if defined(__GLIBC__) && defined(M_MMAP_MAX) && defined(M_TRIM_THRESHOLD)
@@ -749,12 +677,7 @@ int ad_bench_reverse(FILE *out, const ad_bench_reverse_options *opt)
             use_adolc ? ", beside ADOL-C" : "", opt->base.samples,
             opt->base.min_sample * 1e3);
     fprintf(out, "machine: %s\n", cpu);
-#if defined(__GNUC__) && !defined(__clang__)
-    fprintf(out, "compiler: gcc %s\n", __VERSION__);
-#elif defined(__VERSION__)
-    fprintf(out, "compiler: %s\n", __VERSION__);
-#endif
-    fprintf(out, "flags: %s (the last -O wins)\n", AD_BENCH_CFLAGS);
+    ad_bench_print_build(out);
 #ifdef AD_BENCH_HAVE_ADOLC
     if (use_adolc)
         fprintf(out, "ADOL-C: %s, bench/adolc.cpp compiled with %s\n",
@@ -773,7 +696,7 @@ int ad_bench_reverse(FILE *out, const ad_bench_reverse_options *opt)
     struct {
         const char *name;
         ad_fn fn;
-        double (*fill)(size_t);
+        ad_bench_fill fill;
         unsigned seed;   /* of the point; the two MLPs share theirs */
         double target_f; /* record + gradient, in units of f */
         int is_array;    /* the array MLP */
@@ -783,14 +706,16 @@ int ad_bench_reverse(FILE *out, const ad_bench_reverse_options *opt)
          * locations only grows, and a sweep clears and a recording with
          * keep = 1 saves all of it, so a small problem after a big one
          * would pay for the big one's store. */
-        {name_lorenz, ad_bench_lorenz_fn(&lp), fill_lorenz, 4, 15.0, 0, 3},
-        {name_speel, ad_bench_speel_fn(&sp), fill_speel, 2, 8.0, 0, 1},
-        {name_mlp, ad_bench_mlp_fn(&mp), fill_mlp, 3, 16.0, 0, 2},
+        {name_lorenz, ad_bench_lorenz_fn(&lp), ad_bench_fill_lorenz, 4, 15.0, 0,
+         3},
+        {name_speel, ad_bench_speel_fn(&sp), ad_bench_fill_speel, 2, 8.0, 0, 1},
+        {name_mlp, ad_bench_mlp_fn(&mp), ad_bench_fill_mlp, 3, 16.0, 0, 2},
 #if AD_BENCH_HAVE_ARRAY
-        {name_mlpa, ad_bench_mlpa_fn(&mp), fill_mlp, 3, TARGET_ARRAY_MLP, 1,
-         -1},
+        {name_mlpa, ad_bench_mlpa_fn(&mp), ad_bench_fill_mlp, 3,
+         TARGET_ARRAY_MLP, 1, -1},
 #endif
-        {name_rosen, ad_bench_rosen_fn(&rp), fill_rosen, 1, 45.0, 0, 0},
+        {name_rosen, ad_bench_rosen_fn(&rp), ad_bench_fill_rosen, 1, 45.0, 0,
+         0},
     };
     const int nprob = (int)(sizeof list / sizeof list[0]);
 
@@ -803,8 +728,8 @@ int ad_bench_reverse(FILE *out, const ad_bench_reverse_options *opt)
         if (opt->only != NULL && strstr(list[q].name, opt->only) == NULL)
             continue;
         rprob p;
-        rng_state = 0x2545F4914F6CDD1Dull * list[q].seed;
-        if (rprob_init(&p, list[q].name, list[q].fn, list[q].fill) != 0) {
+        const ad_bench_rng rng = {0x2545F4914F6CDD1Dull * list[q].seed};
+        if (rprob_init(&p, list[q].name, list[q].fn, list[q].fill, rng) != 0) {
             fprintf(out, "%s: out of memory\n", list[q].name);
             status = -1;
             break;
@@ -959,89 +884,39 @@ void ad_bench_reverse_usage(FILE *out, const char *prog)
             prog, (int)strlen(prog) + 8, "", AD_BENCH_MAX_SAMPLES);
 }
 
-/* A whole-string number in [lo, hi], or -1 when s is not one. */
-static double number(const char *s, double lo, double hi)
+/* The options of `reverse` alone (ad_bench_cli.option); cli->ctx is the
+ * ad_bench_reverse_options. */
+static int reverse_option(const ad_bench_cli *cli, int argc, char **argv,
+                          int *i)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0' || !(v >= lo && v <= hi))
-        return -1.0;
-    return v;
+    ad_bench_reverse_options *opt = cli->ctx;
+    const char *a = argv[*i];
+    if (!strcmp(a, "--no-adolc")) {
+        opt->adolc = 0;
+    } else if (!strcmp(a, "--default-malloc")) {
+        opt->tune_malloc = 0;
+    } else if (!strcmp(a, "--only")) {
+        opt->only = ad_bench_option_value(cli, argc, argv, i);
+        if (opt->only == NULL)
+            return 2;
+    } else {
+        return 0;
+    }
+    return 1;
 }
 
 int ad_bench_reverse_main(int argc, char **argv, const char *prog)
 {
     ad_bench_reverse_options opt = ad_bench_reverse_default_options();
-    int quick = 0, have_time = 0, have_samples = 0, have_scale = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            ad_bench_reverse_usage(stdout, prog);
-            return 0;
-        } else if (!strcmp(a, "--quick")) {
-            quick = 1;
-        } else if (!strcmp(a, "--no-adolc")) {
-            opt.adolc = 0;
-        } else if (!strcmp(a, "--default-malloc")) {
-            opt.tune_malloc = 0;
-        } else if (!strcmp(a, "--only")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "%s reverse: %s needs a value\n", prog, a);
-                return 2;
-            }
-            opt.only = argv[++i];
-        } else if (!strcmp(a, "--min-time") || !strcmp(a, "--samples") ||
-                   !strcmp(a, "--scale")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "%s reverse: %s needs a value\n", prog, a);
-                return 2;
-            }
-            const char *v = argv[++i];
-            if (!strcmp(a, "--min-time")) {
-                double ms = number(v, 0.001, 60000.0);
-                if (ms < 0.0) {
-                    fprintf(stderr,
-                            "%s reverse: --min-time wants milliseconds in "
-                            "[0.001, 60000], not '%s'\n",
-                            prog, v);
-                    return 2;
-                }
-                opt.base.min_sample = ms * 1e-3;
-                have_time = 1;
-            } else if (!strcmp(a, "--samples")) {
-                double s = number(v, 1.0, AD_BENCH_MAX_SAMPLES);
-                if (s < 0.0 || s != floor(s)) {
-                    fprintf(stderr,
-                            "%s reverse: --samples wants an integer in "
-                            "[1, %d], not '%s'\n",
-                            prog, AD_BENCH_MAX_SAMPLES, v);
-                    return 2;
-                }
-                opt.base.samples = (int)s;
-                have_samples = 1;
-            } else {
-                double s = number(v, 1e-6, 10.0);
-                if (s < 0.0) {
-                    fprintf(stderr,
-                            "%s reverse: --scale wants a number in "
-                            "[1e-6, 10], not '%s'\n",
-                            prog, v);
-                    return 2;
-                }
-                opt.base.scale = s;
-                have_scale = 1;
-            }
-        } else {
-            fprintf(stderr, "%s reverse: unknown option '%s'\n", prog, a);
-            ad_bench_reverse_usage(stderr, prog);
-            return 2;
-        }
-    }
-    if (quick) {
-        opt.base.scale = have_scale ? opt.base.scale : 0.01;
-        opt.base.min_sample = have_time ? opt.base.min_sample : 0.002;
-        opt.base.samples = have_samples ? opt.base.samples : 3;
-    }
+    const ad_bench_cli cli = {.prog = prog,
+                              .bench = "reverse",
+                              .usage = ad_bench_reverse_usage,
+                              .with_scale = 1,
+                              .option = reverse_option,
+                              .ctx = &opt};
+    int r = ad_bench_parse(&cli, argc, argv, &opt.base);
+    if (r >= 0)
+        return r;
 
     /* The command that reproduces this run, every setting spelled out. */
     char cmd[256];
@@ -1053,6 +928,6 @@ int ad_bench_reverse_main(int argc, char **argv, const char *prog)
              opt.only != NULL ? " --only " : "",
              opt.only != NULL ? opt.only : "");
     opt.command = cmd;
-    int r = ad_bench_reverse(stdout, &opt);
+    r = ad_bench_reverse(stdout, &opt);
     return r == 0 ? 0 : 1;
 }

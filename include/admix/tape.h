@@ -145,11 +145,12 @@ int ad_tape_vjp_multi(ad_tape *tape, const double *x, size_t k,
 /* The m x n Jacobian, by vector forward sweeps when n <= m, else by vector
  * reverse sweeps; the sweeps are split over OpenMP threads. */
 int ad_tape_jacobian(ad_tape *tape, const double *x, double *J);
-/* Hessian-vector product hv = H v of output 0, and the n x n Hessian, by
- * forward-over-reverse sweeps: not in this version (the mixed-modes issue
- * brings them); they return AD_EUNSUPPORTED (AD_EINVAL for a NULL or
- * unrecorded tape).  The tape already keeps what they need: op codes,
- * argument indices and values. */
+/* Hessian-vector product hv = H v of output 0 (n values), and the n x n
+ * Hessian H (row-major, symmetric), by forward-over-reverse: a tangent sweep
+ * along v, then a reverse sweep of adjoints and their tangents with the
+ * second partials of the primitive table (array nodes have their own
+ * second-order rules).  The Hessian's columns are split over OpenMP
+ * threads.  Errors as ad_tape_gradient. */
 int ad_tape_hvp(ad_tape *tape, const double *x, const double *v, double *hv);
 int ad_tape_hessian(ad_tape *tape, const double *x, double *H);
 /* Replays the tape at x: y = f(x) (m values), without the user's code. */

@@ -199,6 +199,21 @@ static void parse(unsigned code, const uint32_t *arg, const double *cst,
     }
 }
 
+/* Parses the node and finds its arrays' values (in place, or gathered into
+ * s->tmp); returns the scratch left after them. */
+static double *parse_vals(const ad__sweep *s, unsigned code,
+                          const uint32_t *arg, const double *cst, node *d,
+                          const double *val[3])
+{
+    parse(code, arg, cst, d);
+    double *buf = s->tmp;
+    for (int j = 0; j < d->nv; j++) {
+        val[j] = view_vals(s, &d->v[j], buf);
+        buf += d->v[j].k;
+    }
+    return buf;
+}
+
 void ad__array_forward(ad__sweep *s, unsigned code, const uint32_t *arg,
                        const double *cst, uint32_t r, int replay)
 {
@@ -706,4 +721,111 @@ int ad__array_check(unsigned code, const uint32_t *arg, size_t ncst_avail,
         return -1;
     *tmp = need;
     return 0;
+}
+
+/* ---- second order (hessian.c) -------------------------------------------- */
+
+/* Adds (d, dd) to the pair (adjoint, adjoint tangent) of element i of v. */
+static void add2(ad__sweep *s, const view *v, size_t i, double d, double dd)
+{
+    if (v->kind == K_CONST)
+        return;
+    double *p = &s->adj[2 * (size_t)view_index(v, i)];
+    p[0] += d;
+    p[1] += dd;
+}
+
+/* f' and f'' of a unary primitive, for map's second-order rule. */
+static void map_d12(unsigned op, double x, double y, double *d1, double *d2)
+{
+    switch (op) {
+#define AD_OP1(N, nm, ...)                                                     \
+    case AD_OP_##N:                                                            \
+        *d1 = ad__##nm##_d1(x, 0.0, y);                                        \
+        *d2 = ad__##nm##_d2(x, 0.0, y);                                        \
+        break;
+#define AD_OP1P(...)
+#define AD_OP2(...)
+#include "ops.def"
+#undef AD_OP1
+#undef AD_OP1P
+#undef AD_OP2
+    default:
+        *d1 = *d2 = NAN;
+    }
+}
+
+void ad__array_reverse2(ad__sweep *s, unsigned code, const uint32_t *arg,
+                        const double *cst, uint32_t r)
+{
+    node d;
+    const double *val[3];
+    double *buf = parse_vals(s, code, arg, cst, &d, val);
+    /* The results' pairs, taken and cleared. */
+    double *w = buf, *wd = buf + d.nres;
+    int any = 0;
+    for (size_t i = 0; i < d.nres; i++) {
+        double *p = &s->adj[2 * ((size_t)r + i)];
+        w[i] = p[0];
+        wd[i] = p[1];
+        p[0] = p[1] = 0.0;
+        any |= w[i] != 0.0 || wd[i] != 0.0;
+    }
+    if (!any)
+        return;
+    const view *v = d.v;
+    size_t n = d.n, m = d.m;
+#define TAN(j, i) view_tan(s, &v[j], (i), 0)
+    switch (code) {
+    case AD__OP_DOT:
+        for (size_t i = 0; i < n; i++) {
+            add2(s, &v[0], i, w[0] * val[1][i],
+                 wd[0] * val[1][i] + w[0] * TAN(1, i));
+            add2(s, &v[1], i, w[0] * val[0][i],
+                 wd[0] * val[0][i] + w[0] * TAN(0, i));
+        }
+        break;
+    case AD__OP_SUM:
+        for (size_t i = 0; i < n; i++)
+            add2(s, &v[0], i, w[0], wd[0]);
+        break;
+    case AD__OP_AXPY: {
+        double a = val[0][0], ta = TAN(0, 0), sa = 0.0, sad = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            sa += w[i] * val[1][i];
+            sad += wd[i] * val[1][i] + w[i] * TAN(1, i);
+            add2(s, &v[1], i, a * w[i], ta * w[i] + a * wd[i]);
+            add2(s, &v[2], i, w[i], wd[i]);
+        }
+        add2(s, &v[0], 0, sa, sad);
+        break;
+    }
+    case AD__OP_GEMV: {
+        size_t ny = d.nres, len = d.trans ? m : n;
+        for (size_t o = 0; o < ny; o++)
+            add2(s, &v[2], o, w[o], wd[o]);
+        for (size_t e = 0; e < len; e++) {
+            double xe = val[1][e], txe = TAN(1, e), sx = 0.0, sxd = 0.0;
+            for (size_t o = 0; o < ny; o++) {
+                size_t ia = d.trans ? e * n + o : o * n + e;
+                double A = val[0][ia], tA = TAN(0, ia);
+                sx += A * w[o];
+                sxd += tA * w[o] + A * wd[o];
+                add2(s, &v[0], ia, w[o] * xe, wd[o] * xe + w[o] * txe);
+            }
+            add2(s, &v[1], e, sx, sxd);
+        }
+        break;
+    }
+    default: /* AD__OP_MAP */
+        for (size_t i = 0; i < n; i++) {
+            if (w[i] == 0.0 && wd[i] == 0.0)
+                continue;
+            double d1, d2, y = AD__V(s->vt, r + (uint32_t)i);
+            map_d12(d.op, val[0][i], y, &d1, &d2);
+            add2(s, &v[0], i, d1 * w[i], d1 * wd[i] + d2 * TAN(0, i) * w[i]);
+        }
+        break;
+    }
+#undef TAN
 }

@@ -150,15 +150,16 @@ int ad_tape_gradient(ad_tape *t, const double *x, double *g)
     return AD_OK;
 }
 
-/* Forward-over-reverse comes with the mixed-mode drivers (tape.h). */
-int ad_tape_hvp(ad_tape *t, const double *x, const double *v, double *hv)
-{
-    (void)x, (void)v, (void)hv;
-    return t == NULL || !t->done ? AD_EINVAL : AD_EUNSUPPORTED;
-}
 
-int ad_tape_hessian(ad_tape *t, const double *x, double *H)
+int ad__values(ad_tape *t, const double *x, double ***vt, double **vf)
 {
-    (void)x, (void)H;
-    return t == NULL || !t->done ? AD_EINVAL : AD_EUNSUPPORTED;
+    *vt = t->vtab;
+    *vf = NULL;
+    if (x == NULL)
+        return AD_OK;
+    ad__sweep s;
+    int rc = prepare(t, x, 0, 0, &s);
+    *vt = s.vt;
+    *vf = s.vf;
+    return rc;
 }

@@ -58,32 +58,15 @@ int ad_tape_jacobian(ad_tape *t, const double *x, double *J)
     if (t == NULL || !t->done || (J == NULL && t->n > 0 && t->m > 0))
         return AD_EINVAL;
     size_t n = t->n, m = t->m;
-    double **vt = t->vtab;
-    double *vf = NULL;
-    if (x != NULL) {
-        ad__work *w = ad__work_get(t, 0, 0, t->tmp_need);
-        if (w == NULL)
-            return AD_ENOMEM;
-        ad__sweep s;
-        memset(&s, 0, sizeof s);
-        s.t = t;
-        s.vt = w->vt;
-        s.vf = w->val;
-        s.x = x;
-        s.tmp = w->tmp;
-        int rc = ad__forward(&s, 1);
-        ad__work_set_flip(s.flip);
-        if (rc != AD_OK)
-            return rc;
-        vt = w->vt;
-        vf = w->val;
-    }
+    double **vt, *vf;
+    int rc = ad__values(t, x, &vt, &vf);
+    if (rc != AD_OK)
+        return rc;
     if (n == 0 || m == 0)
         return AD_OK;
     int fwd = n <= m;
     size_t dirs = fwd ? n : m;
     long nb = (long)((dirs + AD__JB - 1) / AD__JB);
-    int rc = AD_OK;
 #pragma omp parallel for schedule(dynamic) if (nb > 1)
     for (long b = 0; b < nb; b++) {
         size_t d0 = (size_t)b * AD__JB;

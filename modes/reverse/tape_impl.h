@@ -181,6 +181,10 @@ typedef struct ad__sweep {
  * the flat array under s->vt) and propagates q tangents (q may be 0).
  * Returns AD_OK or AD_ERETAPE. */
 int ad__forward(ad__sweep *s, int replay);
+/* The values at x, replayed into the calling thread's buffers (x NULL: the
+ * tape's own): *vt and *vf for sweeps that share them (the Jacobian's and
+ * Hessian's threads).  AD_OK, AD_ENOMEM or AD_ERETAPE (drivers.c). */
+int ad__values(ad_tape *t, const double *x, double ***vt, double **vf);
 /* Reverse: propagates q adjoint lanes from the seeded s->adj down to the
  * inputs, writing s->G and leaving s->adj all zero. */
 void ad__reverse(ad__sweep *s);
@@ -200,6 +204,10 @@ void ad__array_forward(ad__sweep *s, unsigned code, const uint32_t *arg,
                        const double *cst, uint32_t r, int replay);
 void ad__array_reverse(ad__sweep *s, unsigned code, const uint32_t *arg,
                        const double *cst, uint32_t r);
+/* The second-order rule (hessian.c): s->tan holds one tangent lane, s->adj
+ * a pair (adjoint, adjoint tangent) per variable. */
+void ad__array_reverse2(ad__sweep *s, unsigned code, const uint32_t *arg,
+                        const double *cst, uint32_t r);
 /* Checks an array node read from a file: its header, that its arrays fill
  * exactly its len words and ncst constants (at most ncst_avail), that every
  * index it reads is below its first result r and accepted by ok(ctx, i),

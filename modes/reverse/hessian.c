@@ -1,0 +1,239 @@
+/* hessian.c -- second order on the tape: Hessian-vector products and the
+ * Hessian by forward-over-reverse (Griewank & Walther, Evaluating
+ * Derivatives, 2nd ed., 2008, ch. 5).
+ *
+ * A forward sweep carries one tangent ydot = f'(x) v beside every value;
+ * then a reverse sweep carries, for every variable, its adjoint abar and the
+ * adjoint's tangent abar_dot (lanes 0 and 1 of the adjoint buffer).  For a
+ * node r = f(a, b) with adjoint w and adjoint tangent wd:
+ *
+ *     abar     += f_a w
+ *     abar_dot += f_a wd + (f_aa adot + f_ab bdot) w      (and b alike)
+ *
+ * with the second partials of the primitive table.  Array nodes have their
+ * own rules (array.c, ad__array_reverse2).  The adjoint tangents of the
+ * inputs are H v.  A zero adjoint and adjoint tangent skip the node, so a
+ * branch that ad_select did not take contributes nothing. */
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "tape_impl.h"
+
+#define V(i) AD__V(vt, i)
+
+/* One argument's update: p = f_a, h = f_aa adot + f_ab bdot. */
+#define AD__SO(i, p, h)                                                        \
+    do {                                                                       \
+        A[2 * (size_t)(i)] += (p)*w;                                           \
+        A[2 * (size_t)(i) + 1] += (p)*wd + (h)*w;                              \
+    } while (0)
+
+/* The second-order reverse sweep; s->tan holds the forward tangents (one
+ * lane), s->adj pairs (adjoint, adjoint tangent) per variable, s->G gets
+ * the inputs' adjoint tangents (H v) and, if G0 is not NULL, their adjoints
+ * (the gradient). */
+static void rev2(ad__sweep *s, double *G0)
+{
+    const ad_tape *t = s->t;
+    double **vt = s->vt;
+    double *A = s->adj, *T = s->tan, *G = s->G;
+    size_t nin = t->n;
+    for (size_t k = t->nseg; k-- > 0;) {
+        const ad__seg *sg = &t->seg[k];
+        const uint8_t *op = sg->op + sg->nop;
+        const uint32_t *a = sg->arg + sg->narg;
+        const double *c = sg->cst + sg->ncst;
+        uint32_t r = sg->var0 + sg->nvar;
+        while (op > sg->op) {
+            unsigned cur = *--op;
+            double w, wd;
+            switch (cur) {
+#define AD__TAKE(r)                                                            \
+    w = A[2 * (size_t)(r)];                                                    \
+    wd = A[2 * (size_t)(r) + 1];                                               \
+    A[2 * (size_t)(r)] = A[2 * (size_t)(r) + 1] = 0.0;                         \
+    if (w == 0.0 && wd == 0.0)                                                 \
+        break
+#define AD__REV2_1(N, n, k, NC)                                                \
+    case AD_OP_##N: {                                                          \
+        a--;                                                                   \
+        c -= NC;                                                               \
+        r--;                                                                   \
+        AD__TAKE(r);                                                           \
+        uint32_t i = a[0];                                                     \
+        double x = V(i), y = V(r);                                             \
+        AD__SO(i, ad__##n##_d1(x, k, y), ad__##n##_d2(x, k, y) * T[i]);        \
+        break;                                                                 \
+    }
+#define AD_OP1(N, n, ...)  AD__REV2_1(N, n, 0.0, 0)
+#define AD_OP1P(N, n, ...) AD__REV2_1(N, n, c[0], 1)
+#define AD_OP2(N, n, ...)                                                      \
+    case AD_OP_##N: {                                                          \
+        a -= 2;                                                                \
+        r--;                                                                   \
+        AD__TAKE(r);                                                           \
+        uint32_t i = a[0], j = a[1];                                           \
+        double x = V(i), u = V(j), y = V(r);                                   \
+        double dab = ad__##n##_dab(x, u, y);                                   \
+        AD__SO(i, ad__##n##_da(x, u, y),                                       \
+               ad__##n##_daa(x, u, y) * T[i] + dab * T[j]);                    \
+        AD__SO(j, ad__##n##_db(x, u, y),                                       \
+               dab * T[i] + ad__##n##_dbb(x, u, y) * T[j]);                    \
+        break;                                                                 \
+    }                                                                          \
+    case AD_OP_##N | AD__XC: {                                                 \
+        a--;                                                                   \
+        c--;                                                                   \
+        r--;                                                                   \
+        AD__TAKE(r);                                                           \
+        uint32_t i = a[0];                                                     \
+        double x = V(i), y = V(r);                                             \
+        AD__SO(i, ad__##n##_da(x, c[0], y),                                    \
+               ad__##n##_daa(x, c[0], y) * T[i]);                              \
+        break;                                                                 \
+    }                                                                          \
+    case AD_OP_##N | AD__CX: {                                                 \
+        a--;                                                                   \
+        c--;                                                                   \
+        r--;                                                                   \
+        AD__TAKE(r);                                                           \
+        uint32_t i = a[0];                                                     \
+        double u = V(i), y = V(r);                                             \
+        AD__SO(i, ad__##n##_db(c[0], u, y),                                    \
+               ad__##n##_dbb(c[0], u, y) * T[i]);                              \
+        break;                                                                 \
+    }
+#include "ops.def"
+#undef AD_OP1
+#undef AD_OP1P
+#undef AD_OP2
+#undef AD__REV2_1
+            case AD__OP_INDEP:
+                r--;
+                nin--;
+                G[nin] = A[2 * (size_t)r + 1];
+                if (G0 != NULL)
+                    G0[nin] = A[2 * (size_t)r];
+                A[2 * (size_t)r] = A[2 * (size_t)r + 1] = 0.0;
+                break;
+            case AD__OP_INDEPS: {
+                a -= 2;
+                size_t k = a[0];
+                r -= (uint32_t)k;
+                nin -= k;
+                for (size_t i = 0; i < k; i++) {
+                    G[nin + i] = A[2 * ((size_t)r + i) + 1];
+                    if (G0 != NULL)
+                        G0[nin + i] = A[2 * ((size_t)r + i)];
+                }
+                memset(A + 2 * (size_t)r, 0, 2 * k * sizeof(double));
+                break;
+            }
+            case AD__OP_CONST:
+                r--;
+                c--;
+                A[2 * (size_t)r] = A[2 * (size_t)r + 1] = 0.0;
+                break;
+            case AD__OP_SELECT: {
+                a -= 3;
+                r--;
+                AD__TAKE(r);
+                uint32_t i = V(a[0]) > 0.0 ? a[1] : a[2];
+                A[2 * (size_t)i] += w;
+                A[2 * (size_t)i + 1] += wd;
+                break;
+            }
+            default: {
+                unsigned code = cur & AD__CODE, var = cur & ~AD__CODE;
+                if (code >= AD__OP_LT && code <= AD__OP_EQ) {
+                    a -= var ? 1 : 2;
+                    c -= var ? 2 : 1;
+                } else {
+                    a -= a[-1];
+                    c -= a[2];
+                    r -= a[1];
+                    ad__array_reverse2(s, code, a, c, r);
+                }
+                break;
+            }
+            }
+        }
+    }
+}
+
+/* H v at the values s holds: a tangent sweep along v, then rev2. */
+static void hvp_at(ad__sweep *s, const double *v, size_t unit, double *hv,
+                   double *g)
+{
+    const ad_tape *t = s->t;
+    s->q = 1;
+    s->V = v;
+    s->ldv = 1;
+    s->unit0 = unit;
+    ad__forward(s, 0);
+    if (t->dep[0] != 0)
+        s->adj[2 * (size_t)t->dep[0]] = 1.0;
+    s->G = hv;
+    rev2(s, g);
+}
+
+/* Sets up s on the calling thread's buffers for second-order sweeps. */
+static int setup(ad_tape *t, double **vt, double *vf, ad__sweep *s)
+{
+    ad__work *w = ad__work_get(t, 1, 2, t->tmp_need);
+    if (w == NULL)
+        return AD_ENOMEM;
+    memset(s, 0, sizeof *s);
+    s->t = t;
+    s->vt = vt;
+    s->vf = vf;
+    s->tan = w->tan;
+    s->adj = w->adj;
+    s->tmp = w->tmp;
+    s->flip = -1;
+    return AD_OK;
+}
+
+int ad_tape_hvp(ad_tape *t, const double *x, const double *v, double *hv)
+{
+    if (t == NULL || !t->done || t->m == 0 ||
+        (t->n > 0 && (v == NULL || hv == NULL)))
+        return AD_EINVAL;
+    double **vt, *vf;
+    ad__sweep s;
+    int rc = ad__values(t, x, &vt, &vf);
+    if (rc == AD_OK)
+        rc = setup(t, vt, vf, &s);
+    if (rc == AD_OK)
+        hvp_at(&s, v, 0, hv, NULL);
+    return rc;
+}
+
+int ad_tape_hessian(ad_tape *t, const double *x, double *H)
+{
+    if (t == NULL || !t->done || t->m == 0 || (t->n > 0 && H == NULL))
+        return AD_EINVAL;
+    double **vt, *vf;
+    int rc = ad__values(t, x, &vt, &vf);
+    if (rc != AD_OK)
+        return rc;
+    long n = (long)t->n;
+    /* Column i is H e_i, one forward-over-reverse pass each; the passes
+     * share the values and write disjoint rows (H is symmetric: row i is
+     * column i), each thread on its own buffers. */
+#pragma omp parallel for schedule(dynamic) if (n > 1)
+    for (long i = 0; i < n; i++) {
+        ad__sweep s;
+        int r = setup(t, vt, vf, &s);
+        if (r == AD_OK)
+            hvp_at(&s, NULL, (size_t)i, H + (size_t)i * t->n, NULL);
+        else {
+#pragma omp critical(ad_hessian_rc)
+            rc = r;
+        }
+    }
+    return rc;
+}
