@@ -38,7 +38,7 @@
 #define AD__VK    12 /* 4096 values per table entry */
 #define AD__VB    ((size_t)1 << AD__VK)
 #define AD__VM    (AD__VB - 1)
-#define AD__VRMAX 11 /* the largest run: 2048 entries, 8 Mi values */
+#define AD__VRMAX 9 /* the largest run: 512 entries, 2 Mi values (16 MiB) */
 
 /* Value of variable i through table vt. */
 #define AD__V(vt, i) ((vt)[(i) >> AD__VK][(i)&AD__VM])
