@@ -1,6 +1,6 @@
 /* sweep.c -- the forward and reverse sweeps over a tape.
  *
- * Both are one loop over the nodes of each segment with a switch on the op
+ * Both are one loop over the nodes of each segment with a dispatch on the op
  * byte; every case is generated from primitives/ops.def and uses the double
  * rules of rules.h, so this file names no primitive.  The loop bodies are
  * written once (sweep_fwd.inc, sweep_rev.inc) and included once per case
@@ -17,9 +17,10 @@
 
 #include "tape_impl.h"
 
-/* A value: through the table (the tape's values), or straight from the flat
- * array of a replay (AD__FLAT instances: one load less on every argument,
- * which shortens the dependency chains of a replay). */
+/* A value: through the table (the tape's values: AD__VAL(i) is AD__V(vt,
+ * i)), or straight from the flat array of a replay (AD__VAL(i) is vf[i]: one
+ * load less on every argument, which shortens a replay's dependency
+ * chains).  Each instance below defines AD__VAL. */
 #define V(i) AD__VAL(i)
 
 /* Dispatch.  With GCC and Clang each node ends with its own indirect jump to
@@ -33,6 +34,8 @@
 #endif
 
 #ifdef AD__THREADED
+/* Labels as values and computed goto are what -Wpedantic reports; they are
+ * used on purpose here, and only here. */
 #pragma GCC diagnostic ignored "-Wpedantic"
 #define AD__CASE(lbl, code) lbl:
 #define AD__DEFAULT         L_default:
