@@ -276,6 +276,13 @@ int ad_bench_reverse(FILE *out, const ad_bench_reverse_options *opt);
 /* The command line of `bench reverse`, as ad_bench_forward_main. */
 int ad_bench_reverse_main(int argc, char **argv, const char *prog);
 
+/* ---- bigtape.c ---------------------------------------------------------- */
+
+/* `bench bigtape [N]`: a tape of about 8 N nodes recorded twice (fresh, then
+ * reused) and swept; prints times, the slowest stretch of 10^6 nodes, bytes.
+ * Returns the exit status. */
+int ad_bench_bigtape_main(int argc, char **argv);
+
 /* Prints the usage of `<prog> reverse` to out. */
 void ad_bench_reverse_usage(FILE *out, const char *prog);
 

@@ -2,6 +2,7 @@
  *
  *     bench/bench forward [options]     forward mode: double vs dual vs dualv
  *     bench/bench reverse [options]     reverse mode: tapes, beside ADOL-C
+ *     bench/bench bigtape [N]           a 10^8-node tape, fresh and reused
  *
  * `admix bench ...` runs the same code (ad_bench_forward_main in forward.c,
  * ad_bench_reverse_main in reverse.c); this program exists so that the
@@ -16,6 +17,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: bench forward [options]   (bench forward --help)\n"
                  "       bench reverse [options]   (bench reverse --help)\n"
+                 "       bench bigtape [N]\n"
                  "       bench --help\n"
                  "\n"
                  "benchmarks:\n"
@@ -24,7 +26,9 @@ static void usage(FILE *out)
                  "  reverse   tape recording and sweeps vs f (and ADOL-C) on "
                  "Rosenbrock,\n"
                  "            Speelpenning, MLP (scalar and array), "
-                 "Lorenz-63\n");
+                 "Lorenz-63\n"
+                 "  bigtape   a tape of 8 N nodes (N = 12.5 M: 10^8; ~3 GB), "
+                 "fresh and reused\n");
 }
 
 int main(int argc, char **argv)
@@ -42,6 +46,8 @@ int main(int argc, char **argv)
         return ad_bench_forward_main(argc - 1, argv + 1, "bench");
     if (!strcmp(argv[1], "reverse"))
         return ad_bench_reverse_main(argc - 1, argv + 1, "bench/bench");
+    if (!strcmp(argv[1], "bigtape"))
+        return ad_bench_bigtape_main(argc - 1, argv + 1);
     fprintf(stderr, "bench: unknown benchmark '%s'\n", argv[1]);
     usage(stderr);
     return 2;
