@@ -21,9 +21,10 @@
  * is cut into entries of 2^AD__VK values, and runs of entries are allocated
  * together, run r holding 2^r entries (up to 2^AD__VRMAX), so that a run is
  * one contiguous array.  The layout depends only on the index, so a new
- * recording reuses the runs of the last one.  A sweep at a new point builds
- * the same kind of table over one flat array of its own, so the sweeps read
- * values the same way in both cases.
+ * recording reuses the runs of the last one.  A sweep at a new point
+ * replays the values into one flat array of its own (the thread's buffers),
+ * with the same kind of table over it for the code that reads through a
+ * table (array nodes, outputs); the sweeps themselves read it directly.
  */
 #ifndef ADMIX_TAPE_IMPL_H
 #define ADMIX_TAPE_IMPL_H
