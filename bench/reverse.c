@@ -24,6 +24,10 @@
  *   gradient at a new point: ad_tape_gradient(t, x2, g) on the recorded
  *                     tape (a replay of the values, then the reverse sweep);
  *   gradient at the recorded point: ad_tape_gradient(t, NULL, g);
+ *     the same, linearised tape: on another tape recorded at x once and
+ *                     given its partials by ad_tape_linearize (timed once,
+ *                     printed per op): Jacobian taping beside primal value
+ *                     taping;
  *   jvp at a new point: ad_tape_jvp(t, x2, v, &y, &jv);
  *   tape bytes per op: ad_tape_info.bytes / ops;
  *   peak bytes per op: (ad_tape_info.peak_bytes + 8 vars) / ops -- the
@@ -111,6 +115,7 @@ enum {
     M_FRESH,   /* record + gradient, fresh tape */
     M_GNEW,    /* gradient at a new point */
     M_GREC,    /* gradient at the recorded point */
+    M_GLIN,    /* the same on a linearised tape (ad_tape_linearize) */
     M_JVP,     /* jvp at a new point */
     M_A_REC,   /* ADOL-C record + gradient */
     M_A_GNEW,  /* ADOL-C gradient at a new point */
@@ -132,6 +137,8 @@ typedef struct rprob {
     ad_dual *xd;        /* for the ad_dual checks */
     ad_var *xv;         /* the independent variables, reused */
     ad_tape *tape;      /* the reused tape */
+    ad_tape *lin;       /* a tape recorded once and linearised */
+    double lin_time;    /* seconds ad_tape_linearize took */
     int rc;             /* first error of a timed call */
     double sink;        /* every result is added here */
 #ifdef AD_BENCH_HAVE_ADOLC
@@ -153,6 +160,7 @@ static void rprob_free(rprob *p)
     free(p->xd);
     free(p->xv);
     ad_tape_free(p->tape);
+    ad_tape_free(p->lin);
 #ifdef AD_BENCH_HAVE_ADOLC
     free(p->ga);
     if (p->adolc)
@@ -278,6 +286,13 @@ static void run_grec(void *ctx)
     rprob *p = ctx;
     note(p, ad_tape_gradient(p->tape, NULL, p->g));
     p->sink += p->g[0];
+}
+
+static void run_glin(void *ctx)
+{
+    rprob *p = ctx;
+    note(p, ad_tape_gradient(p->lin, NULL, p->gs));
+    p->sink += p->gs[0];
 }
 
 static void run_jvp(void *ctx)
@@ -462,6 +477,7 @@ static const char *const measure_name[M_COUNT] = {
     "record + gradient, fresh tape",
     "gradient at a new point",
     "gradient at the recorded point",
+    "  the same, linearised tape",
     "jvp at a new point",
     NULL,
     NULL,
@@ -481,7 +497,7 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
     int nb = 0;
     static const ad_bench_body all[M_COUNT] = {
         run_f,     run_fscalar, run_rec,    run_fresh,
-        run_gnew,  run_grec,    run_jvp,
+        run_gnew,  run_grec,    run_glin,   run_jvp,
 #ifdef AD_BENCH_HAVE_ADOLC
         run_a_rec, run_a_gnew,  run_a_grec, run_a_jvp,
 #else
@@ -505,6 +521,18 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
             nb++;
         }
     }
+
+    /* The linearised tape: recorded once at x, its partials stored (timed
+     * once: it is a one-off cost, paid back after a few sweeps or not). */
+    double ylin;
+    p->lin = ad_tape_new();
+    if (p->lin == NULL || record(p, p->lin, &ylin) != AD_OK) {
+        fprintf(out, "%s: recording the tape to linearise failed\n", p->name);
+        return -1;
+    }
+    double t0 = ad_bench_now();
+    note(p, ad_tape_linearize(p->lin));
+    p->lin_time = ad_bench_now() - t0;
 
     ad_bench_timing t[M_COUNT];
     ad_bench_measure_set(nb, body, ctx, opt->base.min_sample, opt->base.samples,
@@ -554,6 +582,7 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
         int am = m == M_REC    ? M_A_REC
                  : m == M_GNEW ? M_A_GNEW
                  : m == M_GREC ? M_A_GREC
+                 : m == M_GLIN ? M_A_GREC
                  : m == M_JVP  ? M_A_JVP
                                : -1;
         char tgt[96] = "";
@@ -605,11 +634,11 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
      * small). */
     const double ns = 1e9 / ops;
     fprintf(out,
-            "  ns per op: record %.1f, reverse %.1f, replay %.1f, tangent "
-            "%.1f",
+            "  ns per op: record %.1f, reverse %.1f, replay %.1f, replay + "
+            "tangent %.1f; linearise %.1f (once), linearised reverse %.1f",
             (TM(M_REC) - TM(M_GREC)) * ns, TM(M_GREC) * ns,
-            (TM(M_GNEW) - TM(M_GREC)) * ns,
-            (TM(M_JVP) - (TM(M_GNEW) - TM(M_GREC))) * ns);
+            (TM(M_GNEW) - TM(M_GREC)) * ns, TM(M_JVP) * ns, p->lin_time * ns,
+            TM(M_GLIN) * ns);
     if (use_adolc)
         fprintf(out,
                 "; ADOL-C: record %.1f, reverse %.1f, zos_forward %.1f, "

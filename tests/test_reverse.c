@@ -2003,6 +2003,76 @@ Test(reverse, hessian_select_and_flip)
     ad_tape_free(t);
 }
 
+/* ---- a linearised tape --------------------------------------------------- */
+
+/* After ad_tape_linearize the one-lane reverse sweeps at the recorded point
+ * use the stored partials: the same rules in the same order, so the same
+ * bits; other sweeps are unchanged; a new recording drops the partials. */
+static void check_linear(ad_tape *t, ad_fn f, const double *x,
+                         const double *x2, const char *what)
+{
+    size_t n = f.n, m = f.m;
+    double *g0 = xmalloc(n * sizeof *g0), *g1 = xmalloc(n * sizeof *g1);
+    double *w = xmalloc(m * sizeof *w), *y = xmalloc(m * sizeof *y);
+    for (size_t j = 0; j < m; j++)
+        w[j] = 0.5 + 0.25 * (double)j;
+    OK(record(t, f, x, NULL));
+    OK(ad_tape_gradient(t, NULL, g0));
+    OK(ad_tape_linearize(t));
+    OK(ad_tape_gradient(t, NULL, g1));
+    check_same(g1, g0, n, what);
+    OK(ad_tape_vjp(t, NULL, w, y, g1));
+    OK(record(t, f, x, NULL)); /* drops the partials */
+    OK(ad_tape_vjp(t, NULL, w, y, g0));
+    check_same(g1, g0, n, what);
+    OK(ad_tape_linearize(t));
+    OK(ad_tape_gradient(t, x2, g1)); /* a new point: the primal sweep */
+    OK(record(t, f, x2, NULL));
+    OK(ad_tape_gradient(t, NULL, g0));
+    check_same(g1, g0, n, what);
+    free(g0), free(g1), free(w), free(y);
+}
+
+Test(reverse, linearized_tape_same_bits)
+{
+    ad_tape *t = ad_tape_new();
+    uint64_t s = 777;
+    double x[32], x2[32];
+    prim_case pc[3 * AD_OP_COUNT];
+    size_t m = 0;
+    for (int op = 0; op < AD_OP_COUNT; op++) {
+        const ad_op_info *d = ad_op_get(op);
+        for (int variant = 0; variant < (d->arity == 2 ? 3 : 1); variant++) {
+            uint64_t ss = 3000u + 7u * (unsigned)op + (unsigned)variant;
+            cr_assert(interior_points(op, variant, &ss, 1, &pc[m]) == 1);
+            m++;
+        }
+    }
+    allops_params ap = {m, pc};
+    const double one[2] = {1.0, 1.0}, other[2] = {1.0, 1.0};
+    check_linear(t, allops_fn(&ap), one, other, "all primitives");
+    for (int i = 0; i < 12; i++) {
+        x[i] = 0.2 + 0.05 * i;
+        x2[i] = 0.3 - 0.04 * i;
+    }
+    check_linear(t, arrays_fn(NULL), x, x2, "arrays");
+    mlp_params lp;
+    mlp_data(&lp, &s);
+    for (int i = 0; i < 32; i++) {
+        x[i] = 0.4 * sin(1.0 + i);
+        x2[i] = 0.3 * cos(2.0 + i);
+    }
+    check_linear(t, mlp_fn(&lp), x, x2, "mlp");
+    ad_fn fs = sel2_fn(NULL);
+    double xs[3] = {0.5, 0.7, 1.3}, xs2[3] = {0.6, 0.8, 1.1};
+    check_linear(t, fs, xs, xs2, "select");
+    IS(ad_tape_linearize(NULL), AD_EINVAL);
+    ad_tape *u = ad_tape_new();
+    IS(ad_tape_linearize(u), AD_EINVAL);
+    ad_tape_free(u);
+    ad_tape_free(t);
+}
+
 /* ---- 9. threads ---------------------------------------------------------- */
 
 enum { NTHREADS = 4, PTS_PER_THREAD = 12 };

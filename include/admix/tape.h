@@ -153,6 +153,14 @@ int ad_tape_jacobian(ad_tape *tape, const double *x, double *J);
  * threads.  Errors as ad_tape_gradient. */
 int ad_tape_hvp(ad_tape *tape, const double *x, const double *v, double *hv);
 int ad_tape_hessian(ad_tape *tape, const double *x, double *H);
+/* Stores the local partials of every node at the recorded point beside the
+ * tape (about 8 more bytes per argument), so that later one-lane reverse
+ * sweeps at the recorded point (ad_tape_gradient and ad_tape_vjp with x
+ * NULL) only multiply and add: faster when a tape is swept many times at one
+ * point.  The next ad_tape_begin or ad_tape_load drops them.  Writes to the
+ * tape: not while other threads sweep it.  AD_OK, AD_EINVAL (NULL or
+ * unrecorded tape) or AD_ENOMEM (the memory cap counts them). */
+int ad_tape_linearize(ad_tape *tape);
 /* Replays the tape at x: y = f(x) (m values), without the user's code. */
 int ad_tape_eval(ad_tape *tape, const double *x, double *y);
 

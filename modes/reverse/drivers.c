@@ -124,7 +124,10 @@ int ad_tape_vjp_multi(ad_tape *t, const double *x, size_t k, const double *W,
     s.q = k;
     s.G = WJ;
     seed(&s, k, W);
-    ad__reverse(&s);
+    if (k == 1 && x == NULL && t->linear)
+        ad__reverse_linear(&s);
+    else
+        ad__reverse(&s);
     return AD_OK;
 }
 
@@ -146,7 +149,10 @@ int ad_tape_gradient(ad_tape *t, const double *x, double *g)
     s.G = g;
     if (t->dep[0] != 0)
         s.adj[t->dep[0]] = 1.0;
-    ad__reverse(&s);
+    if (x == NULL && t->linear)
+        ad__reverse_linear(&s);
+    else
+        ad__reverse(&s);
     return AD_OK;
 }
 

@@ -457,6 +457,10 @@ void ad_tape_free(ad_tape *t)
         if (e == start && t->vtab[e] != NULL)
             free(t->vtab[e]);
     }
+    for (size_t k = 0; k < t->part_cap; k++)
+        free(t->part[k]);
+    free(t->part);
+    free(t->part_len);
     free(t->vtab);
     free(t->seg);
     free(t->dep);
@@ -481,6 +485,7 @@ void ad__tape_reset(ad_tape *t)
     t->nvar = 0;
     t->nop = t->narg = t->ncst = t->ncmp = 0;
     t->tmp_need = 0;
+    t->linear = 0;
     t->status = AD_OK;
     t->done = 0;
     t->ops.cur = t->ops.fill = 0;

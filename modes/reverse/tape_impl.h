@@ -87,6 +87,10 @@ struct ad_tape {
     int status;        /* AD_OK, or the error that ended the recording */
     int recording;     /* a thread is recording into the tape */
     int done;          /* a recording ended successfully: sweeps allowed */
+    int linear;        /* the partials below are those of this recording */
+    double **part;     /* linear.c: per segment, a partial per arg word */
+    size_t *part_len;  /* their lengths */
+    size_t part_cap;   /* allocated length of part and part_len */
 };
 
 /* ---- record.c ----------------------------------------------------------- */
@@ -193,6 +197,11 @@ void ad__reverse(ad__sweep *s);
 /* 1 if op is a unary primitive without parameter (ad_map's ops);
  * modes/forward/array.c. */
 int ad__map_op_ok(int op);
+
+/* ---- linear.c ------------------------------------------------------------ */
+
+/* The one-lane reverse sweep of a linearised tape at the recorded point. */
+void ad__reverse_linear(ad__sweep *s);
 
 /* ---- array.c: the array nodes' rules ------------------------------------ */
 
