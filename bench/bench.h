@@ -179,6 +179,7 @@ typedef struct ad_bench_lorenz_params {
 
 AD_BENCH_DECLARE(ad_bench_rosen)
 AD_BENCH_DECLARE(ad_bench_speel)
+AD_BENCH_DECLARE(ad_bench_trans)
 AD_BENCH_DECLARE(ad_bench_mlp)
 AD_BENCH_DECLARE(ad_bench_lorenz)
 
@@ -218,6 +219,8 @@ double ad_bench_fill_rosen(const void *params, size_t i, ad_bench_rng *rng);
 
 /* Speelpenning: close to 1, so that a product of 10^4 of them stays near 1. */
 double ad_bench_fill_speel(const void *params, size_t i, ad_bench_rng *rng);
+/* Uniform in (0.1, 1): the transcendental chain of trans.inc. */
+double ad_bench_fill_trans(const void *params, size_t i, ad_bench_rng *rng);
 
 /* The MLP's (either one's; params an ad_bench_mlp_params) weights, scaled
  * by 1/sqrt(fan-in) (Glorot-like) so that the hidden units work in tanh's

@@ -11,6 +11,10 @@
 #include <admix/instantiate.h>
 AD_FN(ad_bench_rosen, ((const ad_bench_rosen_params *)params)->n, 1)
 
+#define AD_TEMPLATE "trans.inc"
+#include <admix/instantiate.h>
+AD_FN(ad_bench_trans, ((const ad_bench_rosen_params *)params)->n, 1)
+
 #define AD_TEMPLATE "speelpenning.inc"
 #include <admix/instantiate.h>
 AD_FN(ad_bench_speel, ((const ad_bench_speel_params *)params)->n, 1)
@@ -50,6 +54,12 @@ double ad_bench_fill_rosen(const void *params, size_t i, ad_bench_rng *rng)
     (void)params;
     (void)i;
     return ad_bench_uniform(rng, -1.5, 1.5);
+}
+
+double ad_bench_fill_trans(const void *params, size_t i, ad_bench_rng *rng)
+{
+    (void)params, (void)i;
+    return ad_bench_uniform(rng, 0.1, 1.0);
 }
 
 double ad_bench_fill_speel(const void *params, size_t i, ad_bench_rng *rng)

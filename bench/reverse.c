@@ -657,6 +657,7 @@ int ad_bench_reverse(FILE *out, const ad_bench_reverse_options *opt)
     ad_bench_rosen_params rp = {ad_bench_scaled(1e6, sc, 2)};
     ad_bench_speel_params sp = {ad_bench_scaled(1e4, sc, 1)};
     ad_bench_lorenz_params lp = {ad_bench_scaled(1e5, sc, 1), 0.001};
+    ad_bench_rosen_params tp = {ad_bench_scaled(1e6, sc, 2)};
     /* The MLP's data point from the common seed; each problem's point and
      * directions from a seed of its own (list[] below), so that --only
      * leaves the others' numbers as they are. */
@@ -686,7 +687,7 @@ int ad_bench_reverse(FILE *out, const ad_bench_reverse_options *opt)
 #endif
 
     char name_rosen[48], name_speel[48], name_mlp[48], name_mlpa[48],
-        name_lorenz[48];
+        name_lorenz[48], name_trans[64];
     snprintf(name_rosen, sizeof name_rosen, "rosenbrock n=%zu", rp.n);
     snprintf(name_speel, sizeof name_speel, "speelpenning n=%zu", sp.n);
     snprintf(name_mlp, sizeof name_mlp, "mlp %zu-%zu-%zu, scalar loops", mp.nin,
@@ -695,6 +696,8 @@ int ad_bench_reverse(FILE *out, const ad_bench_reverse_options *opt)
              mp.nin, mp.nhid, mp.nout);
     snprintf(name_lorenz, sizeof name_lorenz, "lorenz-63 RK4, %zu steps of %g",
              lp.steps, lp.dt);
+    snprintf(name_trans, sizeof name_trans,
+             "transcendental chain n=%zu (tanh(sin exp)^atan)", tp.n);
 
     char cpu[128];
     cpu_model(cpu, sizeof cpu);
@@ -745,6 +748,9 @@ int ad_bench_reverse(FILE *out, const ad_bench_reverse_options *opt)
 #endif
         {name_rosen, ad_bench_rosen_fn(&rp), ad_bench_fill_rosen, 1, 45.0, 0,
          0},
+        /* No target, no ADOL-C: costly partials, for the linearised tape. */
+        {name_trans, ad_bench_trans_fn(&tp), ad_bench_fill_trans, 5, 0.0, 0,
+         -1},
     };
     const int nprob = (int)(sizeof list / sizeof list[0]);
 
@@ -898,7 +904,8 @@ void ad_bench_reverse_usage(FILE *out, const char *prog)
             "measurement\n"
             "  --only NAME       only the problems whose name contains NAME "
             "(rosenbrock,\n"
-            "                    speelpenning, mlp, scalar, array, lorenz)\n"
+            "                    speelpenning, mlp, scalar, array, lorenz, "
+            "trans)\n"
             "  --no-adolc        admix only, even when ADOL-C is compiled "
             "in\n"
             "  --default-malloc  leave glibc's malloc as it is (by default "
