@@ -127,48 +127,47 @@ static ad_tape *record_seed(double x0)
     return t;
 }
 
+/* The sweeps of the rows below, on a tape of the seed function. */
+enum { SW_GRADIENT, SW_EVAL, SW_JVP };
+
+/* Records the seed function at xrec, runs one sweep at x (x == xrec: at the
+ * recorded point; else a replay, no retracing); NaN if anything fails. */
+static double tape_sweep(double xrec, double x, int sweep)
+{
+    ad_tape *t = record_seed(xrec);
+    const double *at = x == xrec ? NULL : &x;
+    double one = 1.0, r = NAN;
+    int rc = AD_EINVAL;
+    if (t != NULL)
+        rc = sweep == SW_GRADIENT ? ad_tape_gradient(t, at, &r)
+             : sweep == SW_EVAL   ? ad_tape_eval(t, at, &r)
+                                  : ad_tape_jvp(t, at, &one, NULL, &r);
+    ad_tape_free(t);
+    return rc == AD_OK ? r : NAN;
+}
+
 /* One reverse sweep on the tape recorded at x. */
 static double d1_reverse(double x)
 {
-    ad_tape *t = record_seed(x);
-    double g = NAN;
-    if (t == NULL || ad_tape_gradient(t, NULL, &g) != AD_OK)
-        g = NAN;
-    ad_tape_free(t);
-    return g;
+    return tape_sweep(x, x, SW_GRADIENT);
 }
 
-/* Recorded at another point (x + 1), replayed at x: no retracing. */
+/* Recorded at another point (x + 1), replayed at x. */
 static double d1_replay(double x)
 {
-    ad_tape *t = record_seed(x + 1.0);
-    double g = NAN;
-    if (t == NULL || ad_tape_gradient(t, &x, &g) != AD_OK)
-        g = NAN;
-    ad_tape_free(t);
-    return g;
+    return tape_sweep(x + 1.0, x, SW_GRADIENT);
 }
 
 /* y by replaying the tape recorded at x + 1. */
 static double y_replay(double x)
 {
-    ad_tape *t = record_seed(x + 1.0);
-    double y = NAN;
-    if (t == NULL || ad_tape_eval(t, &x, &y) != AD_OK)
-        y = NAN;
-    ad_tape_free(t);
-    return y;
+    return tape_sweep(x + 1.0, x, SW_EVAL);
 }
 
 /* A forward (tangent) sweep over the tape. */
 static double d1_tape_jvp(double x)
 {
-    ad_tape *t = record_seed(x);
-    double one = 1.0, jv = NAN;
-    if (t == NULL || ad_tape_jvp(t, NULL, &one, NULL, &jv) != AD_OK)
-        jv = NAN;
-    ad_tape_free(t);
-    return jv;
+    return tape_sweep(x, x, SW_JVP);
 }
 
 /* The reverse sweep of the second step alone, y = sin(a) with a an input:
