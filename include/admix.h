@@ -6,6 +6,9 @@
  *   <admix/forward.h>     ad_dual, ad_dualv, ad_hdual (forward mode)
  *   <admix/generic.h>     ad_sin(x), ad_mul(a, b), ...: one spelling for
  *                         every number type (C only)
+ *   <admix/tape.h>        reverse mode: ad_var, the tape, its sweeps
+ *   <admix/array.h>       array primitives (ad_dot, ad_gemv, ...)
+ *   <admix/custom.h>      custom primitives: user code with its own rules
  *   <admix/fn.h>          ad_fn, the function object of the drivers
  *   <admix/instantiate.h> the write-once mechanism (included on its own)
  *
@@ -22,6 +25,7 @@
 #include "var.h"
 #include "admix/generic.h"
 #include "admix/array.h"
+#include "admix/custom.h"
 #include "admix/fn.h"
 
 #endif /* ADMIX_H */

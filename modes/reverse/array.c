@@ -2,8 +2,10 @@
  * and the node's forward (value, tangents) and reverse (adjoints) rules.
  *
  * A node's args (tape_impl.h): [len, nres, ncst, header..., arrays..., len].
- * Headers: DOT [n], SUM [n], AXPY [n], GEMV [trans, m, n], MAP [op, n].
- * Arrays, in order: DOT x y; SUM x; AXPY a (1 entry) x y; GEMV A x y; MAP x.
+ * Headers: DOT [n], SUM [n], AXPY [n], GEMV [trans, m, n], MAP [op, n],
+ * CUSTOM [id, n] (id: the op's place in the tape's list of custom ops).
+ * Arrays, in order: DOT x y; SUM x; AXPY a (1 entry) x y; GEMV A x y; MAP x;
+ * CUSTOM x.
  * Each array is one of
  *   [0, first]        variables first .. first + k - 1, one run of memory
  *   [1, i_0 .. i_k-1] a list of variables
@@ -15,7 +17,8 @@
  * The rules are those of the linear algebra: for y = A x + y0,
  * dot y = dot A x + A dot x + dot y0 forward, and bar x += A^T bar y,
  * bar A += bar y x^T, bar y0 += bar y in reverse (Giles, "Collected matrix
- * derivative results for forward and reverse mode AD", 2008). */
+ * derivative results for forward and reverse mode AD", 2008).  A custom
+ * node's rules are its callbacks (custom.h). */
 #include <gsl/gsl_cblas.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,13 +193,30 @@ static void parse(unsigned code, const uint32_t *arg, const double *cst,
         a = view_parse(a, &c, d->trans ? d->m : d->n, &d->v[1]);
         view_parse(a, &c, d->trans ? d->n : d->m, &d->v[2]);
         break;
-    default: /* AD__OP_MAP */
+    default: /* AD__OP_MAP and AD__OP_CUSTOM: [op or id, n] x */
         d->op = a[0];
         d->n = a[1];
         d->nv = 1;
         view_parse(a + 2, &c, d->n, &d->v[0]);
         break;
     }
+}
+
+/* Keeps the first failure of a custom node's callback. */
+static void note(ad__sweep *s, int rc)
+{
+    if (rc != AD_OK && s->err == AD_OK)
+        s->err = rc;
+}
+
+/* A custom node's callback status; on failure out[0..k) is NaN. */
+static int custom_rc(ad__sweep *s, int rc, double *out, size_t k)
+{
+    rc = ad__custom_status(rc);
+    if (rc != AD_OK)
+        ad__nan_fill(out, k);
+    note(s, rc);
+    return rc;
 }
 
 /* Parses the node and finds its arrays' values (in place, or gathered into
@@ -291,6 +311,21 @@ void ad__array_forward(ad__sweep *s, unsigned code, const uint32_t *arg,
             }
         break;
     }
+    case AD__OP_CUSTOM: {
+        const ad_custom *op = s->t->custom[d.op];
+        size_t ny = d.nres;
+        double *v = buf, *jv = buf + n;
+        if (replay)
+            custom_rc(s, op->value(op->ctx, n, val[0], ny, out), out, ny);
+        for (size_t l = 0; l < q; l++) {
+            for (size_t i = 0; i < n; i++)
+                v[i] = view_tan(s, &d.v[0], i, l);
+            custom_rc(s, op->jvp(op->ctx, n, val[0], out, v, ny, jv), jv, ny);
+            for (size_t o = 0; o < ny; o++)
+                T[((size_t)r + o) * q + l] = jv[o];
+        }
+        break;
+    }
     default: /* AD__OP_MAP */
         if (replay)
             ad_double_map((int)d.op, n, val[0], out); /* op checked */
@@ -369,6 +404,15 @@ void ad__array_reverse(ad__sweep *s, unsigned code, const uint32_t *arg,
             }
             break;
         }
+        case AD__OP_CUSTOM: {
+            const ad_custom *op = s->t->custom[d.op];
+            const double *y = &AD__V(s->vt, r);
+            if (d.v[0].kind == K_CONST)
+                break;
+            custom_rc(s, op->vjp(op->ctx, n, val[0], y, w, d.nres, u), u, n);
+            view_adj_axpy(s, &d.v[0], l, 1.0, u, 1);
+            break;
+        }
         default: /* AD__OP_MAP */
             if (d.v[0].kind != K_CONST)
                 map_chain(d.op, n, val[0], &AD__V(s->vt, r), w, 1, s->adj + l,
@@ -396,15 +440,17 @@ static size_t desc_words(const input *in)
 
 /* Records a node: returns 1 (recorded; out[0 .. nres-1] are its results), 0
  * (nothing to record: not recording, or every input constant) or an error
- * (the recording's, now sticky). */
-static int record(unsigned code, const uint32_t *hdr, size_t nhdr,
-                  input *in, int nin, size_t nres, ad_var *out)
+ * (the recording's, now sticky).  extra: scratch doubles the node's rules
+ * need beyond the usual; *status (if not NULL): a custom node's value
+ * callback's status. */
+static int record(unsigned code, const uint32_t *hdr, size_t nhdr, input *in,
+                  int nin, size_t nres, ad_var *out, size_t extra, int *status)
 {
     ad__rec *R = ad__rec_active();
     if (R == NULL)
         return 0;
     ad_tape *t = R->tape;
-    size_t words = 4 + nhdr, ncst = 0, tmp = 2 * nres + 2, nact_all = 0;
+    size_t words = 4 + nhdr, ncst = 0, tmp = 2 * nres + 2 + extra, nact_all = 0;
     int rc = AD_OK;
     /* One pass over each array, branch-free so that it vectorises: a
      * variable of another recording, the number of active elements, and
@@ -521,6 +567,8 @@ static int record(unsigned code, const uint32_t *hdr, size_t nhdr,
     s.vt = t->vtab;
     s.tmp = scratch;
     ad__array_forward(&s, code, a0, c0, r, 1);
+    if (status != NULL)
+        *status = s.err;
     for (size_t i = 0; i < nres; i++) {
         out[i].v = AD__V(t->vtab, r + i);
         out[i].i = r + (uint32_t)i;
@@ -551,7 +599,8 @@ ad_var ad_var_dot(size_t n, const ad_var *x, const ad_var *y)
     uint32_t hdr[1] = {(uint32_t)n};
     input in[2] = {in_of(x, n), in_of(y, n)};
     ad_var out;
-    if (n <= UINT32_MAX && record(AD__OP_DOT, hdr, 1, in, 2, 1, &out) == 1)
+    if (n <= UINT32_MAX &&
+        record(AD__OP_DOT, hdr, 1, in, 2, 1, &out, 0, NULL) == 1)
         return out;
     double s = 0.0;
     for (size_t i = 0; i < n; i++)
@@ -566,7 +615,8 @@ ad_var ad_var_sum(size_t n, const ad_var *x)
     uint32_t hdr[1] = {(uint32_t)n};
     input in[1] = {in_of(x, n)};
     ad_var out;
-    if (n <= UINT32_MAX && record(AD__OP_SUM, hdr, 1, in, 1, 1, &out) == 1)
+    if (n <= UINT32_MAX &&
+        record(AD__OP_SUM, hdr, 1, in, 1, 1, &out, 0, NULL) == 1)
         return out;
     double s = 0.0;
     for (size_t i = 0; i < n; i++)
@@ -582,7 +632,7 @@ int ad_var_axpy(size_t n, ad_var a, const ad_var *x, ad_var *y)
         return AD_EINVAL;
     uint32_t hdr[1] = {(uint32_t)n};
     input in[3] = {in_of(&a, 1), in_of(x, n), in_of(y, n)};
-    int rc = record(AD__OP_AXPY, hdr, 1, in, 3, n, y);
+    int rc = record(AD__OP_AXPY, hdr, 1, in, 3, n, y, 0, NULL);
     if (rc == 1)
         return AD_OK;
     for (size_t i = 0; i < n; i++)
@@ -604,7 +654,7 @@ int ad_var_gemv(int trans, size_t m, size_t n, const ad_var *A,
         return AD_EINVAL;
     uint32_t hdr[3] = {(uint32_t)trans, (uint32_t)m, (uint32_t)n};
     input in[3] = {in_of(A, m * n), in_of(x, nx), in_of(y, ny)};
-    int rc = record(AD__OP_GEMV, hdr, 3, in, 3, ny, y);
+    int rc = record(AD__OP_GEMV, hdr, 3, in, 3, ny, y, 0, NULL);
     if (rc == 1)
         return AD_OK;
     for (size_t o = 0; o < ny; o++) {
@@ -625,13 +675,57 @@ int ad_var_map(int op, size_t n, const ad_var *x, ad_var *y)
         return AD_OK;
     uint32_t hdr[2] = {(uint32_t)op, (uint32_t)n};
     input in[1] = {in_of(x, n)};
-    int rc = record(AD__OP_MAP, hdr, 2, in, 1, n, y);
+    int rc = record(AD__OP_MAP, hdr, 2, in, 1, n, y, 0, NULL);
     if (rc == 1)
         return AD_OK;
     const ad_op_info *d = ad_op_get(op);
     for (size_t i = 0; i < n; i++)
         y[i] = ad__var_passive(d->value(x[i].v, 0.0, 0.0));
     return rc;
+}
+
+int ad_custom_var(const ad_custom *op, size_t n, const ad_var *x, size_t m,
+                  ad_var *y)
+{
+    int rc = ad__custom_check(op, n, x, m, y);
+    if (rc != AD_OK) {
+        for (size_t i = 0; y != NULL && i < m; i++)
+            y[i] = ad__var_passive(NAN);
+        return rc;
+    }
+    /* Name the op on the tape only if the node will be recorded, so that
+     * an op called on constants alone does not count (its hvp, say). */
+    ad__rec *R = ad__rec_active();
+    int active = 0;
+    for (size_t i = 0; i < n && R != NULL; i++)
+        active |= x[i].t != 0;
+    uint32_t id = 0;
+    if (active && (rc = ad__tape_custom_id(R->tape, op, &id)) != AD_OK)
+        ad__rec_fail(R, rc);
+    int st = AD_OK;
+    if (rc == AD_OK) {
+        uint32_t hdr[2] = {id, (uint32_t)n};
+        input in[1] = {in_of(x, n)};
+        rc = record(AD__OP_CUSTOM, hdr, 2, in, 1, m, y, 3 * n, &st);
+        if (rc == 1)
+            return st;
+    }
+    /* Not recorded: the value, as constants. */
+    double small[64];
+    double *buf = n + m <= 64 ? small : malloc((n + m) * sizeof *buf);
+    if (buf == NULL) {
+        for (size_t i = 0; i < m; i++)
+            y[i] = ad__var_passive(NAN);
+        return AD_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        buf[i] = x[i].v;
+    st = ad_custom_double(op, n, buf, m, buf + n);
+    for (size_t i = 0; i < m; i++)
+        y[i] = ad__var_passive(buf[n + i]);
+    if (buf != small)
+        free(buf);
+    return rc < 0 ? rc : st;
 }
 
 /* ---- checking a node read from a file ------------------------------------ */
@@ -643,7 +737,9 @@ int ad__array_check(unsigned code, const uint32_t *arg, size_t ncst_avail,
     size_t len = arg[0], nres = arg[1], ncst = arg[2], at = 3, used = 0;
     size_t k[3] = {0, 0, 0}, nhdr, nres_want;
     int nv;
-    if (len < 5 || ncst > ncst_avail)
+    /* A custom node names code, which no file holds (ad_tape_save refuses
+     * such tapes). */
+    if (code == AD__OP_CUSTOM || len < 5 || ncst > ncst_avail)
         return -1;
     const uint32_t *h = arg + 3;
     switch (code) {
@@ -815,6 +911,25 @@ void ad__array_reverse2(ad__sweep *s, unsigned code, const uint32_t *arg,
             }
             add2(s, &v[1], e, sx, sxd);
         }
+        break;
+    }
+    case AD__OP_CUSTOM: {
+        /* bar x += F'^T w; its tangent += F'^T wd + (sum_o w_o F_o'') xdot */
+        const ad_custom *op = s->t->custom[d.op];
+        const double *y = &AD__V(s->vt, r);
+        double *xt = wd + d.nres, *u1 = xt + n, *u2 = u1 + n, *h = u2 + n;
+        size_t ny = d.nres;
+        for (size_t i = 0; i < n; i++)
+            xt[i] = TAN(0, i);
+        int rc = ad__custom_status(op->vjp(op->ctx, n, val[0], y, w, ny, u1));
+        if (rc == AD_OK)
+            rc = ad__custom_status(op->vjp(op->ctx, n, val[0], y, wd, ny, u2));
+        if (rc == AD_OK)
+            rc = op->hvp == NULL ? AD_EUNSUPPORTED
+                                 : op->hvp(op->ctx, n, val[0], y, w, xt, ny, h);
+        custom_rc(s, rc, u1, 3 * n);
+        for (size_t i = 0; i < n; i++)
+            add2(s, &v[0], i, u1[i], u2[i] + h[i]);
         break;
     }
     default: /* AD__OP_MAP */

@@ -31,7 +31,7 @@ static int prepare_r(ad_tape *t, const double *x, size_t tq, size_t aq,
         return AD_OK;
     int rc = ad__forward(s, 1);
     ad__work_set_flip(s->flip);
-    return rc;
+    return rc != AD_OK ? rc : s->err;
 }
 
 static int prepare(ad_tape *t, const double *x, size_t tq, size_t aq,
@@ -79,6 +79,8 @@ int ad_tape_jvp_multi(ad_tape *t, const double *x, size_t k, const double *V,
         rc = ad__forward(&s, x != NULL);
         if (x != NULL)
             ad__work_set_flip(s.flip);
+        if (rc == AD_OK)
+            rc = s.err;
         if (rc != AD_OK)
             return rc;
     }
@@ -128,7 +130,7 @@ int ad_tape_vjp_multi(ad_tape *t, const double *x, size_t k, const double *W,
         ad__reverse_linear(&s);
     else
         ad__reverse(&s);
-    return AD_OK;
+    return s.err;
 }
 
 int ad_tape_vjp(ad_tape *t, const double *x, const double *w, double *y,
@@ -153,7 +155,7 @@ int ad_tape_gradient(ad_tape *t, const double *x, double *g)
         ad__reverse_linear(&s);
     else
         ad__reverse(&s);
-    return AD_OK;
+    return s.err;
 }
 
 

@@ -181,6 +181,8 @@ int ad_tape_write(const ad_tape *t, FILE *out)
 {
     if (t == NULL || out == NULL || t->recording || !t->done)
         return AD_EINVAL;
+    if (t->ncustom > 0)
+        return AD_EUNSUPPORTED; /* custom ops are code, not data */
     wr w = {out, AD__FNV_OFFSET, AD_OK};
     unsigned char sizes[8] = {sizeof(uint32_t), sizeof(double)};
     put(&w, magic, sizeof magic);
@@ -245,6 +247,8 @@ int ad_tape_save(const ad_tape *t, const char *path)
 {
     if (t == NULL || path == NULL || t->recording || !t->done)
         return AD_EINVAL;
+    if (t->ncustom > 0)
+        return AD_EUNSUPPORTED; /* before creating any file */
     size_t size = strlen(path) + 16;
     char *tmp = malloc(size);
     if (tmp == NULL)
@@ -390,7 +394,8 @@ static int check_nodes(ld *L, const ad__seg *sg)
         uint8_t op = sg->op[k];
         unsigned code = op & AD__CODE, var = op & ~AD__CODE;
         size_t na, nc, nr;
-        if (ad__node_shape(op, sg->arg + ai, sg->narg - ai, &na, &nc, &nr) !=
+        if (code == AD__OP_CUSTOM || /* no file holds one: see ad_tape_write */
+            ad__node_shape(op, sg->arg + ai, sg->narg - ai, &na, &nc, &nr) !=
                 0 ||
             na > sg->narg - ai || nc > sg->ncst - ci || nr > end - r)
             return AD_EFORMAT;

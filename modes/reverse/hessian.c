@@ -202,13 +202,17 @@ int ad_tape_hvp(ad_tape *t, const double *x, const double *v, double *hv)
     if (t == NULL || !t->done || t->m == 0 ||
         (t->n > 0 && (v == NULL || hv == NULL)))
         return AD_EINVAL;
+    if (t->custom_no2 > 0)
+        return AD_EUNSUPPORTED; /* a custom op without hvp */
     double **vt, *vf;
     ad__sweep s;
     int rc = ad__values(t, x, &vt, &vf);
     if (rc == AD_OK)
         rc = setup(t, vt, vf, &s);
-    if (rc == AD_OK)
+    if (rc == AD_OK) {
         hvp_at(&s, v, 0, hv, NULL);
+        rc = s.err;
+    }
     return rc;
 }
 
@@ -216,6 +220,8 @@ int ad_tape_hessian(ad_tape *t, const double *x, double *H)
 {
     if (t == NULL || !t->done || t->m == 0 || (t->n > 0 && H == NULL))
         return AD_EINVAL;
+    if (t->custom_no2 > 0)
+        return AD_EUNSUPPORTED;
     double **vt, *vf;
     int rc = ad__values(t, x, &vt, &vf);
     if (rc != AD_OK)
@@ -228,9 +234,11 @@ int ad_tape_hessian(ad_tape *t, const double *x, double *H)
     for (long i = 0; i < n; i++) {
         ad__sweep s;
         int r = setup(t, vt, vf, &s);
-        if (r == AD_OK)
+        if (r == AD_OK) {
             hvp_at(&s, NULL, (size_t)i, H + (size_t)i * t->n, NULL);
-        else {
+            r = s.err;
+        }
+        if (r != AD_OK) {
 #pragma omp critical(ad_hessian_rc)
             rc = r;
         }

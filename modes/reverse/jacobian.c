@@ -50,7 +50,7 @@ static int batch(ad_tape *t, double **vt, double *vf, int fwd, size_t d0,
         s.G = J + d0 * n;
         ad__reverse(&s);
     }
-    return AD_OK;
+    return s.err;
 }
 
 int ad_tape_jacobian(ad_tape *t, const double *x, double *J)

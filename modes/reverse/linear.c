@@ -30,7 +30,7 @@ static void tables(void)
         uint32_t dummy[2] = {1, 1};
         int ok = ad__node_shape((uint8_t)op, dummy, 2, &na, &nc, &nr) == 0;
         unsigned char k = L_BAD;
-        if (code >= AD__OP_DOT && code <= AD__OP_MAP && (op & ~AD__CODE) == 0)
+        if (AD__IS_ARRAY(code) && (op & ~AD__CODE) == 0)
             k = L_ARRAY;
         else if (!ok)
             k = L_BAD;

@@ -53,6 +53,7 @@ int ad__node_shape(uint8_t op, const uint32_t *arg, size_t avail,
     case AD__OP_SUM:
     case AD__OP_GEMV:
     case AD__OP_MAP:
+    case AD__OP_CUSTOM:
         if (var != 0 || avail < 4 || arg[0] < 4 || arg[0] > avail ||
             arg[arg[0] - 1] != arg[0])
             return -1;

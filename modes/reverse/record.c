@@ -461,6 +461,7 @@ void ad_tape_free(ad_tape *t)
         free(t->part[k]);
     free(t->part);
     free(t->part_len);
+    free(t->custom);
     free(t->vtab);
     free(t->seg);
     free(t->dep);
@@ -476,6 +477,29 @@ int ad_tape_set_limit(ad_tape *t, size_t bytes)
     return AD_OK;
 }
 
+int ad__tape_custom_id(ad_tape *t, const struct ad_custom *op, uint32_t *id)
+{
+    /* Few distinct ops per tape, and the same one called again and again:
+     * look from the most recent. */
+    for (size_t k = t->ncustom; k-- > 0;)
+        if (t->custom[k] == op) {
+            *id = (uint32_t)k;
+            return AD_OK;
+        }
+    if (t->ncustom == t->custom_cap) {
+        size_t nc = t->custom_cap ? 2 * t->custom_cap : 4;
+        const struct ad_custom **p = realloc(t->custom, nc * sizeof *p);
+        if (p == NULL)
+            return AD_ENOMEM;
+        t->custom = p;
+        t->custom_cap = nc;
+    }
+    t->custom_no2 += op->hvp == NULL;
+    *id = (uint32_t)t->ncustom;
+    t->custom[t->ncustom++] = op;
+    return AD_OK;
+}
+
 /* Empties the recording, keeping the storage. */
 void ad__tape_reset(ad_tape *t)
 {
@@ -486,6 +510,7 @@ void ad__tape_reset(ad_tape *t)
     t->nop = t->narg = t->ncst = t->ncmp = 0;
     t->tmp_need = 0;
     t->linear = 0;
+    t->ncustom = t->custom_no2 = 0;
     t->status = AD_OK;
     t->done = 0;
     t->ops.cur = t->ops.fill = 0;

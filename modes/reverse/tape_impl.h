@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "admix/errors.h"
+#include "admix/custom.h"
 #include "admix/tape.h"
 #include "var.h"
 
@@ -91,7 +92,14 @@ struct ad_tape {
     double **part;     /* linear.c: per segment, a partial per arg word */
     size_t *part_len;  /* their lengths */
     size_t part_cap;   /* allocated length of part and part_len */
+    const struct ad_custom **custom; /* the custom ops the nodes name */
+    size_t ncustom, custom_cap;
+    size_t custom_no2; /* how many of them lack second order (hvp) */
 };
+
+/* The node codes laid out as array nodes (array.c). */
+#define AD__IS_ARRAY(code)                                                     \
+    (((code) >= AD__OP_DOT && (code) <= AD__OP_MAP) || (code) == AD__OP_CUSTOM)
 
 /* ---- record.c ----------------------------------------------------------- */
 
@@ -119,6 +127,19 @@ ad_var ad__rec_activate(ad__rec *R, ad_var x);
 int ad__tape_contiguous(const ad_tape *t, uint32_t i, size_t n);
 /* Sets the tape's status to err if it has none yet. */
 void ad__rec_fail(ad__rec *R, int err);
+/* The number by which the recording's nodes name custom op `op` (added to
+ * the tape's list if new).  AD_OK or AD_ENOMEM. */
+int ad__tape_custom_id(ad_tape *t, const struct ad_custom *op, uint32_t *id);
+
+/* ---- modes/mixed/custom.c ------------------------------------------------ */
+
+/* A callback's return value as an admix status (custom.h). */
+int ad__custom_status(int rc);
+/* AD_OK if op and the arrays make a valid call, else AD_EINVAL. */
+int ad__custom_check(const struct ad_custom *op, size_t n, const void *x,
+                     size_t m, const void *y);
+/* k NaN doubles at p (an array of doubles or of a forward type). */
+void ad__nan_fill(void *p, size_t k);
 
 /* Loading a tape (file.c), after ad__tape_reset: appends a segment whose
  * results are var0 .. var0 + nvar - 1 (var0 at or past every earlier
@@ -180,6 +201,7 @@ typedef struct ad__sweep {
     size_t q, ldv;
     size_t unit0;     /* V == NULL: the seeds are unit vectors e_unit0.. */
     long flip;        /* first flipped comparison, -1 if none */
+    int err;          /* first failed callback of a custom node, else 0 */
 } ad__sweep;
 
 /* Forward: replays the values (if replay; into s->vf, which must then be

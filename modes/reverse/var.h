@@ -49,6 +49,8 @@ enum {
     AD__OP_GEMV,
     AD__OP_MAP,
     AD__OP_INDEPS, /* k inputs at once: args [k, k], k results */
+    AD__OP_CUSTOM, /* a custom primitive (custom.h), laid out as an array
+                      node: modes/reverse/array.c */
     AD__OP_END
 };
 
