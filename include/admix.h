@@ -10,6 +10,8 @@
  *   <admix/array.h>       array primitives (ad_dot, ad_gemv, ...)
  *   <admix/custom.h>      custom primitives: user code with its own rules
  *   <admix/fn.h>          ad_fn, the function object of the drivers
+ *   <admix/drivers.h>     ad_gradient ... ad_hessian: drivers on an ad_fn,
+ *                         by mode
  *   <admix/instantiate.h> the write-once mechanism (included on its own)
  *
  * Link with `pkg-config --cflags --libs admix`.
@@ -27,5 +29,6 @@
 #include "admix/array.h"
 #include "admix/custom.h"
 #include "admix/fn.h"
+#include "admix/drivers.h"
 
 #endif /* ADMIX_H */

@@ -183,8 +183,9 @@ int ad_tape_load(ad_tape *tape, const char *path);
 int ad_tape_write(const ad_tape *tape, FILE *out);
 int ad_tape_read(ad_tape *tape, FILE *in);
 
-/* Frees the calling thread's sweep buffers (they are allocated again when
- * needed).  Call it before a thread ends to return its memory. */
+/* Frees the calling thread's sweep buffers, and the tape and buffers the
+ * ad_fn drivers (drivers.h) keep per thread; they are allocated again when
+ * needed.  Call it before a thread ends to return its memory. */
 void ad_thread_release(void);
 
 AD_END_DECLS

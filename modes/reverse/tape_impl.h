@@ -184,6 +184,9 @@ ad__work *ad__work_get(const ad_tape *tape, size_t tan_q, size_t adj_q,
 double *ad__work_tmp(size_t n);
 /* Records the thread's last flipped comparison (-1: none). */
 void ad__work_set_flip(long k);
+/* Frees the calling thread's tape and buffers of the ad_fn drivers
+ * (modes/mixed/work.c); part of ad_thread_release. */
+void ad__drivers_release(void);
 
 /* ---- sweep.c ------------------------------------------------------------ */
 

@@ -121,6 +121,7 @@ long ad_tape_last_flip(void)
 
 void ad_thread_release(void)
 {
+    ad__drivers_release(); /* the drivers' tape (modes/mixed/work.c) */
     call_once(&key_once, key_init);
     if (!key_ok)
         return;
