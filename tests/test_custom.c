@@ -366,6 +366,30 @@ Test(custom, gradient_hessian_linearized)
     ad_tape_free(tc);
 }
 
+/* The issue's check: the custom op's gradient against central differences
+ * of its double version, h = 1e-5 (error ~h^2 |f'''| + eps |f| / h, about
+ * 1e-9 here: the tolerance is 1e-7 relative, normwise). */
+Test(custom, gradient_vs_finite_differences)
+{
+    double x[N], g[N], fd[N];
+    point(9, x);
+    ad_tape *t = record_scalar(solve_cust_var, &solve_op, x);
+    cr_assert(ad_tape_gradient(t, NULL, g) == AD_OK);
+    for (int i = 0; i < N; i++) {
+        double xp[N], xm[N], yp[M], ym[M], h = 1e-5;
+        memcpy(xp, x, sizeof xp);
+        memcpy(xm, x, sizeof xm);
+        xp[i] += h;
+        xm[i] -= h;
+        solve_cust_double(xp, yp, &solve_op);
+        solve_cust_double(xm, ym, &solve_op);
+        fd[i] = (yp[M - 1] - ym[M - 1]) / (2 * h);
+    }
+    double e = relerr(g, fd, N);
+    cr_assert(e <= 1e-7, "gradient vs central differences: %g", e);
+    ad_tape_free(t);
+}
+
 Test(custom, mixed_and_constant_inputs)
 {
     double x[N];
