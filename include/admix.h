@@ -12,6 +12,7 @@
  *   <admix/fn.h>          ad_fn, the function object of the drivers
  *   <admix/drivers.h>     ad_gradient ... ad_hessian: drivers on an ad_fn,
  *                         by mode
+ *   <admix/verify.h>      references: MPFR replay of a tape (more to come)
  *   <admix/instantiate.h> the write-once mechanism (included on its own)
  *
  * Link with `pkg-config --cflags --libs admix`.
@@ -30,5 +31,6 @@
 #include "admix/custom.h"
 #include "admix/fn.h"
 #include "admix/drivers.h"
+#include "admix/verify.h"
 
 #endif /* ADMIX_H */

@@ -41,6 +41,12 @@ static const uint32_t *view_parse(const uint32_t *a, const double **c,
 {
     v->kind = a[0];
     v->k = k;
+    /* The fields of the other kinds are set too: the sweeps' loops read
+     * them only under their kind's test, but an optimiser may load them
+     * early (valgrind then sees uninitialised values). */
+    v->first = 0;
+    v->idx = NULL;
+    v->cst = NULL;
     switch (v->kind) {
     case K_RANGE:
         v->first = a[1];
