@@ -13,6 +13,7 @@
  *   <admix/drivers.h>     ad_gradient ... ad_hessian: drivers on an ad_fn,
  *                         by mode
  *   <admix/verify.h>      references: MPFR replay of a tape (more to come)
+ *   <admix/checkpoint.h>  checkpointing schedules (ad_revolve_*)
  *   <admix/instantiate.h> the write-once mechanism (included on its own)
  *
  * Link with `pkg-config --cflags --libs admix`.
@@ -32,5 +33,6 @@
 #include "admix/fn.h"
 #include "admix/drivers.h"
 #include "admix/verify.h"
+#include "admix/checkpoint.h"
 
 #endif /* ADMIX_H */

@@ -3,6 +3,7 @@
  *     admix demo [--x X]             the seed example by every mode
  *     admix bench forward [options]  the forward-mode benchmark
  *     admix bench reverse [options]  the reverse-mode benchmark
+ *     admix revolve --steps L --snapshots S  a checkpointing schedule
  *     admix help [command]           usage, of admix or of one command
  *     admix --version
  *
@@ -32,6 +33,9 @@ static const command commands[] = {
      ad_cmd_demo, ad_cmd_demo_usage},
     {"bench", "forward|reverse ...", "benchmarks: forward and reverse mode",
      ad_cmd_bench, ad_cmd_bench_usage},
+    {"revolve", "--steps L [...]",
+     "checkpointing schedules: forward steps, snapshots", ad_cmd_revolve,
+     ad_cmd_revolve_usage},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
 

@@ -28,4 +28,9 @@ void ad_cmd_demo_usage(FILE *out);
 int ad_cmd_bench(int argc, char **argv);
 void ad_cmd_bench_usage(FILE *out);
 
+/* `admix revolve`: a checkpointing schedule's counts and actions
+ * (revolve.c). */
+int ad_cmd_revolve(int argc, char **argv);
+void ad_cmd_revolve_usage(FILE *out);
+
 #endif /* ADMIX_TOOLS_CMD_H */

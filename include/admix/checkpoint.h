@@ -1,0 +1,236 @@
+/* checkpoint.h -- checkpointing schedules for the adjoint of a time loop.
+ *
+ * The adjoint of x_{k+1} = Phi(x_k), k = 0 .. l-1, sweeps the steps in
+ * reverse, l-1 down to 0, and the adjoint of step k needs the state x_k.
+ * Storing all l states may not fit; a schedule stores a few of them
+ * (snapshots, in slots) and recomputes the others from the nearest snapshot
+ * before them.  A schedule is a sequence of actions the caller carries out:
+ *
+ *     ad_revolve_params p = {.steps = l, .snapshots = s};
+ *     ad_revolve *r;
+ *     if (ad_revolve_new(ad_revolve_binomial, &p, &r) != AD_OK) ...;
+ *     ad_revolve_action a;
+ *     while (ad_revolve_next(r, &a) == AD_OK && a.kind != AD_REVOLVE_DONE) {
+ *         switch (a.kind) {
+ *         case AD_REVOLVE_ADVANCE: // run steps a.from .. a.to-1, no tape
+ *         case AD_REVOLVE_TAKE:    // slot a.slot of a.level := the state
+ *         case AD_REVOLVE_RESTORE: // the state := slot a.slot of a.level
+ *         case AD_REVOLVE_FIRST_ADJOINT: // tape step a.step = l-1, seed
+ *                                        // from the final state, sweep
+ *         case AD_REVOLVE_ADJOINT: // tape step a.step, sweep it back
+ *         }
+ *     }
+ *     ad_revolve_free(r);
+ *
+ * The contract of the actions, which every schedule keeps (the tests replay
+ * each one and check it):
+ *   - ADVANCE: the state is x_from; run steps from .. to-1 without a tape;
+ *     the state is then x_to (to > from; to <= l-1 once l is known).
+ *   - TAKE: the state is x_step; copy it into slot `slot` of `level`,
+ *     overwriting what the slot held.  The state is unchanged.
+ *   - RESTORE: slot `slot` of `level` holds x_step (it was TAKEn and not
+ *     overwritten since); copy it into the state.
+ *   - FIRST_ADJOINT: the state is x_{l-1}, step = l-1.  Record step l-1
+ *     (its result is x_l, the final state, from which the objective or the
+ *     seed adjoint comes) and sweep it back.  Always the first adjoint.
+ *   - ADJOINT: the state is x_step; record step `step` and sweep it back.
+ *     The adjoints come in order l-1, l-2, ..., 0, each exactly once.
+ *   - After an adjoint the state is spent: the next action is RESTORE or
+ *     DONE, so the recording may consume the state in place.
+ *   - DONE: all l steps have been swept back; next() keeps returning DONE.
+ *   - At most ad_revolve_slots(r, level) slots of each level are used,
+ *     numbered 0 .. that - 1, so the caller can allocate them up front.
+ * The forward part of each adjoint (recording step k) is not an ADVANCE:
+ * "forward steps" below count ADVANCEd steps only, as Griewank and Walther
+ * count them.
+ *
+ * Schedules (the types, GSL's minimiser types are the model):
+ *   ad_revolve_binomial  revolve: the fewest forward steps for l steps and s
+ *                        snapshots, t(l, s) = r l - beta(s+1, r-1), and among
+ *                        such schedules the fewest snapshot writes (Griewank
+ *                        & Walther, "Algorithm 799: revolve", ACM TOMS 26(1),
+ *                        2000).  beta(s, t) = C(s+t, s); r, the repetition
+ *                        number, is the least r with beta(s, r) >= l; s
+ *                        counts every slot, the one holding x_0 included.
+ *                        No step is advanced more than r times.
+ *   ad_revolve_store_all every state stored once: l-1 slots, l-1 forward
+ *                        steps (the baseline with the most memory).
+ *   ad_revolve_uniform   a snapshot every k-th step (k = .interval); each
+ *                        segment is rerun once and all its states stored
+ *                        while it is swept back: about l/k + k slots and
+ *                        2l forward steps.  Given only .snapshots, k is the
+ *                        one with the fewest forward steps that fits; given
+ *                        neither, k = ceil(sqrt(l)).
+ *   ad_revolve_online    the step count is not known in advance: the caller
+ *                        ADVANCEs one step at a time and, when its loop ends
+ *                        after step l-1 (a convergence test, a final time),
+ *                        calls ad_revolve_terminate(r, l); next() then
+ *                        yields the reversal.  Snapshots are kept by the
+ *                        checkpoint levels of Wang, Moin & Iaccarino
+ *                        ("Minimal repetition dynamic checkpointing algorithm
+ *                        for unsteady adjoint calculation", SIAM J. Sci.
+ *                        Comput. 31(4), 2009), deciding one step early so
+ *                        that a state is stored only if it stays; the
+ *                        reversal is revolve between the snapshots.  Bound
+ *                        (tested): no step is advanced more than r(l+1, s)
+ *                        times, the first sweep included, where r is the
+ *                        repetition number above -- the offline optimum
+ *                        r(l, s), or one more when l = beta(s, r) exactly
+ *                        (an online run cannot know that it should stop
+ *                        there).  Total forward steps measured: 0 to 10%
+ *                        above t(l, s), see README.md.
+ *   ad_revolve_two_level a few slots in memory and more on disk (Aupy,
+ *                        Herrmann, Hovland & Robert, "Optimal multistage
+ *                        algorithm for adjoint computation", SIAM J. Sci.
+ *                        Comput. 38(3), 2016, for the model: a disk write
+ *                        costs .write_cost and a read .read_cost forward
+ *                        steps, memory is free).  The steps are cut into n
+ *                        equal segments whose starts go to disk on the first
+ *                        sweep; each segment is then read back into memory
+ *                        and reversed by revolve with .snapshots memory
+ *                        slots.  n <= .disk_snapshots + 1 minimises forward
+ *                        steps + n-1 writes + n-1 reads at those costs.  The
+ *                        schedule only names the level; the caller does the
+ *                        I/O.
+ *
+ * Errors.  Functions returning int give AD_OK or: AD_EINVAL (a NULL
+ * argument; steps == 0 for an offline type; snapshots == 0 for online, or
+ * for binomial and two-level when l > 1; a negative or non-finite cost; an
+ * interval or snapshot cap uniform cannot meet; terminate on a type that is
+ * not online, twice, or at a step the state is not at), AD_ENOMEM (an
+ * allocation failed: nothing is leaked and *out is NULL), AD_ERANGE (l so
+ * large that the forward-step count overflows 64 bits).  Nothing aborts or
+ * prints.
+ *
+ * Threads.  A schedule is used by one thread at a time; different schedules
+ * are independent.  The closed forms touch nothing but their arguments.
+ */
+#ifndef ADMIX_CHECKPOINT_H
+#define ADMIX_CHECKPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "admix/common.h"
+#include "admix/errors.h"
+
+AD_BEGIN_DECLS
+
+/* What the caller does next (see the contract above). */
+typedef enum ad_revolve_kind {
+    AD_REVOLVE_ADVANCE,
+    AD_REVOLVE_TAKE,
+    AD_REVOLVE_RESTORE,
+    AD_REVOLVE_FIRST_ADJOINT,
+    AD_REVOLVE_ADJOINT,
+    AD_REVOLVE_DONE
+} ad_revolve_kind;
+
+/* Where a slot lives; only two_level uses the disk. */
+typedef enum ad_revolve_level {
+    AD_REVOLVE_MEMORY = 0,
+    AD_REVOLVE_DISK = 1
+} ad_revolve_level;
+#define AD_REVOLVE_LEVELS 2
+
+typedef struct ad_revolve_action {
+    ad_revolve_kind kind;
+    size_t from, to;        /* ADVANCE: steps from .. to-1 (from == step) */
+    size_t step;            /* the state's step (ADVANCE, TAKE, RESTORE) or the
+                               step swept back (the adjoints) */
+    size_t slot;            /* TAKE, RESTORE: the slot, 0 .. slots(level)-1 */
+    ad_revolve_level level; /* TAKE, RESTORE: memory or disk */
+} ad_revolve_action;
+
+/* Parameters; fields a type does not read are ignored, so a zeroed struct
+ * with .steps and .snapshots set suits every offline type. */
+typedef struct ad_revolve_params {
+    size_t steps;     /* l, the time steps (not read by online) */
+    size_t snapshots; /* s, memory slots, the one holding x_0 included
+                         (uniform: a cap, 0 for none) */
+    size_t interval;  /* uniform: a snapshot every interval steps, 0: chosen */
+    size_t disk_snapshots; /* two_level: disk slots at most */
+    double write_cost;     /* two_level: a disk write, in forward steps */
+    double read_cost;      /* two_level: a disk read, in forward steps */
+} ad_revolve_params;
+
+/* Counters of the actions returned so far (ad_revolve_stats). */
+typedef struct ad_revolve_info {
+    uint64_t forward;  /* steps ADVANCEd: the sum of to - from */
+    uint64_t adjoints; /* FIRST_ADJOINT and ADJOINT actions */
+    uint64_t writes[AD_REVOLVE_LEVELS]; /* TAKEs per level */
+    uint64_t reads[AD_REVOLVE_LEVELS];  /* RESTOREs per level */
+    size_t slots[AD_REVOLVE_LEVELS];    /* the slots the schedule may use */
+    size_t used[AD_REVOLVE_LEVELS];     /* 1 + the highest slot used so far */
+    size_t steps; /* l, or for online 0 until terminated */
+    int done;     /* 1 once DONE has been returned */
+} ad_revolve_info;
+
+/* A schedule type (opaque); the types are these constants. */
+typedef struct ad_revolve_type ad_revolve_type;
+extern const ad_revolve_type *const ad_revolve_binomial;
+extern const ad_revolve_type *const ad_revolve_store_all;
+extern const ad_revolve_type *const ad_revolve_uniform;
+extern const ad_revolve_type *const ad_revolve_online;
+extern const ad_revolve_type *const ad_revolve_two_level;
+
+/* The type's name: "binomial", "store-all", "uniform", "online",
+ * "two-level"; NULL for NULL. */
+const char *ad_revolve_type_name(const ad_revolve_type *type);
+/* The type of that name (as above; "store_all" and "two_level" too), or
+ * NULL if there is none. */
+const ad_revolve_type *ad_revolve_type_find(const char *name);
+/* The name of an action kind ("advance", "take", ...), "?" if unknown. */
+const char *ad_revolve_kind_name(ad_revolve_kind kind);
+
+/* A schedule. */
+typedef struct ad_revolve ad_revolve;
+
+/* Checks the parameters, sizes every workspace up front (next() never
+ * allocates) and stores a new schedule in *out (NULL on error).  Errors:
+ * AD_EINVAL (NULL type, params or out; parameters the type refuses),
+ * AD_ENOMEM, AD_ERANGE. */
+int ad_revolve_new(const ad_revolve_type *type, const ad_revolve_params *p,
+                   ad_revolve **out);
+/* Frees a schedule; NULL is ignored. */
+void ad_revolve_free(ad_revolve *r);
+/* Starts the schedule over from its first action, counters zeroed (the
+ * same schedule again: reuse for another adjoint).  AD_EINVAL for NULL. */
+int ad_revolve_reset(ad_revolve *r);
+
+/* The next action, in *a.  Returns AD_OK (a.kind == AD_REVOLVE_DONE at the
+ * end, and again on every later call) or AD_EINVAL for NULL arguments. */
+int ad_revolve_next(ad_revolve *r, ad_revolve_action *a);
+
+/* Online only: the loop has ended with x_steps, the state after the last
+ * ADVANCE (a.to of it), steps >= 1.  next() then yields the reversal of
+ * steps-1 .. 0.  AD_EINVAL if r is not online, is terminated already, or
+ * steps is not the current step. */
+int ad_revolve_terminate(ad_revolve *r, size_t steps);
+
+/* The slots of that level the schedule uses at most (0 for a bad level or
+ * NULL); slots are numbered from 0, so arrays of this size suffice. */
+size_t ad_revolve_slots(const ad_revolve *r, ad_revolve_level level);
+/* The schedule's type, NULL for NULL. */
+const ad_revolve_type *ad_revolve_get_type(const ad_revolve *r);
+/* The counters so far; zeroes for NULL r. */
+void ad_revolve_stats(const ad_revolve *r, ad_revolve_info *info);
+
+/* ---- closed forms (Griewank & Walther 2000) ----------------------------- */
+
+/* beta(s, t) = C(s+t, s), the most steps s snapshots reverse with no step
+ * advanced more than t times.  AD_ERANGE if it does not fit below
+ * UINT64_MAX (*out is then UINT64_MAX). */
+int ad_revolve_beta(size_t s, size_t t, uint64_t *out);
+/* The repetition number r of l >= 1 steps and s snapshots: the least r with
+ * beta(s, r) >= l (0 for l == 1).  AD_EINVAL if l == 0 or (s == 0 and
+ * l > 1). */
+int ad_revolve_repetitions(size_t l, size_t s, size_t *r);
+/* t(l, s) = r l - beta(s+1, r-1), the fewest forward steps that reverse l
+ * steps with s snapshots (0 for l == 1).  AD_EINVAL as above, AD_ERANGE if
+ * it exceeds UINT64_MAX. */
+int ad_revolve_forward_steps(size_t l, size_t s, uint64_t *t);
+
+AD_END_DECLS
+
+#endif /* ADMIX_CHECKPOINT_H */
