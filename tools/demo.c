@@ -128,7 +128,7 @@ static ad_tape *record_seed(double x0)
 }
 
 /* The sweeps of the rows below, on a tape of the seed function. */
-enum { SW_GRADIENT, SW_EVAL, SW_JVP };
+enum { SW_GRADIENT, SW_EVAL, SW_JVP, SW_MPFR, SW_HVP };
 
 /* Records the seed function at xrec, runs one sweep at x (x == xrec: at the
  * recorded point; else a replay, no retracing); NaN if anything fails. */
@@ -141,7 +141,10 @@ static double tape_sweep(double xrec, double x, int sweep)
     if (t != NULL)
         rc = sweep == SW_GRADIENT ? ad_tape_gradient(t, at, &r)
              : sweep == SW_EVAL   ? ad_tape_eval(t, at, &r)
-                                  : ad_tape_jvp(t, at, &one, NULL, &r);
+             : sweep == SW_MPFR
+                 ? ad_tape_mpfr_gradient(t, at, AD_MPFR_PREC_DEFAULT, &r)
+             : sweep == SW_HVP ? ad_tape_hvp(t, at, &one, &r)
+                               : ad_tape_jvp(t, at, &one, NULL, &r);
     ad_tape_free(t);
     return rc == AD_OK ? r : NAN;
 }
@@ -168,6 +171,27 @@ static double y_replay(double x)
 static double d1_tape_jvp(double x)
 {
     return tape_sweep(x, x, SW_JVP);
+}
+
+/* The tape replayed in 256-bit MPFR, the adjoint rounded once: the
+ * reference the verify module compares every mode against. */
+static double d1_mpfr(double x)
+{
+    return tape_sweep(x, x, SW_MPFR);
+}
+
+/* Forward-over-reverse on the tape: H v with v = 1. */
+static double d2_for_rev(double x)
+{
+    return tape_sweep(x, x, SW_HVP);
+}
+
+/* Central differences of f, h = cbrt(eps) max(1, |x|): truncation and
+ * rounding leave about 1e-9 here, where every AD mode is exact. */
+static double d1_central(double x)
+{
+    double h = 6.0554544523933395e-06 * (fabs(x) > 1.0 ? fabs(x) : 1.0);
+    return (y_double(x + h) - y_double(x - h)) / (2.0 * h);
 }
 
 /* The reverse sweep of the second step alone, y = sin(a) with a an input:
@@ -212,8 +236,12 @@ static const demo_row rows[] = {
     {"dy/dx", "reverse mode: tape + adjoint sweep", d1_reverse, exact_d1},
     {"dy/dx", "tape recorded at x + 1, swept at x", d1_replay, exact_d1},
     {"dy/dx", "tangent sweep over the tape (jvp)", d1_tape_jvp, exact_d1},
+    {"dy/dx", "MPFR replay of the tape, 256 bits", d1_mpfr, exact_d1},
+    {"dy/dx", "central differences, h = cbrt(eps)", d1_central, exact_d1},
     {"d2y/dx2", "analytic 2cos(x^2) - 4x^2 sin(x^2)", exact_d2, NULL},
     {"d2y/dx2", "hyper-dual (ad_hdual)", d2_hdual, exact_d2},
+    {"d2y/dx2", "forward-over-reverse on the tape (hvp)", d2_for_rev,
+     exact_d2},
 };
 
 static void print_table(FILE *out, double x)
