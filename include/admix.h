@@ -12,6 +12,8 @@
  *   <admix/fn.h>          ad_fn, the function object of the drivers
  *   <admix/drivers.h>     ad_gradient ... ad_hessian: drivers on an ad_fn,
  *                         by mode
+ *   <admix/sparse.h>      sparsity patterns, coloring, sparse Jacobians and
+ *                         Hessians
  *   <admix/verify.h>      references: MPFR replay of a tape (more to come)
  *   <admix/checkpoint.h>  checkpointing schedules (ad_revolve_*)
  *   <admix/instantiate.h> the write-once mechanism (included on its own)
@@ -32,6 +34,7 @@
 #include "admix/custom.h"
 #include "admix/fn.h"
 #include "admix/drivers.h"
+#include "admix/sparse.h"
 #include "admix/verify.h"
 #include "admix/checkpoint.h"
 
