@@ -15,7 +15,8 @@
  *   <admix/sparse.h>      sparsity patterns, coloring, sparse Jacobians and
  *                         Hessians
  *   <admix/verify.h>      references: MPFR replay of a tape (more to come)
- *   <admix/checkpoint.h>  checkpointing schedules (ad_revolve_*)
+ *   <admix/checkpoint.h>  checkpointing: schedules (ad_revolve_*) and
+ *                         checkpointed adjoints (ad_checkpoint_adjoint)
  *   <admix/instantiate.h> the write-once mechanism (included on its own)
  *
  * Link with `pkg-config --cflags --libs admix`.

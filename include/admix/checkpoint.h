@@ -113,6 +113,7 @@
 
 #include "admix/common.h"
 #include "admix/errors.h"
+#include "admix/fn.h"
 
 AD_BEGIN_DECLS
 
@@ -230,6 +231,179 @@ int ad_revolve_repetitions(size_t l, size_t s, size_t *r);
  * steps with s snapshots (0 for l == 1).  AD_EINVAL as above, AD_ERANGE if
  * it exceeds UINT64_MAX. */
 int ad_revolve_forward_steps(size_t l, size_t s, uint64_t *t);
+
+/* ---- checkpointed adjoints of a time loop (checkpoint/adjoint.c) -------- */
+
+/* ad_checkpoint_adjoint differentiates the time loop
+ *
+ *     x_{k+1} = Phi(x_k, p),   k = 0 .. l-1,
+ *
+ * given Phi as an ad_fn (written once, see instantiate.h): it carries out a
+ * schedule above, running Phi in double for its ADVANCEs, keeping its
+ * snapshots in memory (and on disk for two-level), and for each adjoint
+ * recording the one step Phi(x_k, p) on a tape and sweeping it back.  Only
+ * one step's tape is alive at a time, and one tape is reused for every
+ * step.  The result is the adjoint of x_0 and of p:
+ *
+ *     xbar_0 = xbar_l^T d x_l / d x_0,   pbar = xbar_l^T d x_l / d p,
+ *
+ * with the seed xbar_l given, or xbar_l = grad J(x_l) for a scalar
+ * objective J given as an ad_fn (J may depend on p too: then pbar includes
+ * dJ/dp).
+ *
+ *     // step.inc: void AD_NAME(lorenz_step)(const T *x, T *y, const void *q)
+ *     //           y[0..3) = one RK4 step from x[0..3) with x[3..6) = p
+ *     ad_fn phi = lorenz_step_fn(&dt);          // n = 6, m = 3
+ *     ad_checkpoint_opts o = {.snapshots = 20}; // binomial, 20 slots
+ *     double x0[3] = {1, 1, 1}, p[3] = {10, 28, 8.0 / 3}, w[3] = {1, 1, 1};
+ *     double xl[3], xbar0[3], pbar[3];
+ *     ad_checkpoint_stats st;
+ *     int rc = ad_checkpoint_adjoint(&phi, 1000000, x0, p, w, NULL, &o, xl,
+ *                                    xbar0, pbar, &st);
+ *
+ * No retaping issue: each adjoint records its step afresh at that step's
+ * own state, so a comparison in Phi that comes out differently from one
+ * step to the next is simply recorded as it comes (no tape is ever swept
+ * at a point other than the one it was recorded at, so AD_ERETAPE cannot
+ * arise).
+ *
+ * Counting (ad_checkpoint_stats):
+ *   forward_steps     steps of Phi run in double, without a tape: the
+ *                     schedule's ADVANCEd steps (ad_revolve_info.forward);
+ *                     for binomial exactly t(l, s) of
+ *                     ad_revolve_forward_steps, for store-all l - 1; online
+ *                     counts its whole first run (l steps: the loop has to
+ *                     reach x_l to know that it ends there).
+ *   adjoint_steps     steps recorded on the tape and swept back: l.  Every
+ *                     step of the loop is thus evaluated forward_steps +
+ *                     adjoint_steps times in all, against l for the loop
+ *                     itself.
+ *   recomputed_steps  the forward steps that run a step that had been run
+ *                     before: forward_steps minus the distinct steps
+ *                     advanced (0 for store-all; t(l, s) - (l - 1) for
+ *                     binomial).
+ *   snapshots_written, snapshots_read   TAKEs and RESTOREs, both levels;
+ *   disk_writes, disk_reads             those of the disk level.
+ *   snapshots         memory slots used: 1 + the highest slot number taken
+ *                     (ad_revolve_info.used); peak_snapshot_bytes =
+ *                     snapshots * nx * sizeof(double); disk_snapshots and
+ *                     disk_bytes the same for the disk.  (The driver
+ *                     allocates the ad_revolve_slots(r, AD_REVOLVE_MEMORY)
+ *                     slots the schedule may use up front; a schedule that
+ *                     runs to its end normally uses them all.)
+ *   peak_tape_bytes   the tape's storage at its largest
+ *                     (ad_tape_info.peak_bytes) plus 8 bytes per variable of
+ *                     the largest step recording (the adjoints a sweep
+ *                     needs), as `admix bench reverse` counts peak bytes.
+ *   steps             l, the steps of the loop (for online, where the loop
+ *                     ended).
+ *
+ * Disk (two-level).  The disk slots live in one file per call, created in
+ * opts->dir with a unique name (mkstemp) and unlinked at once: it occupies
+ * disk space only while the call runs, and nothing is left in the directory
+ * on any path, even if the process dies; the directory itself may go away
+ * during the run.  With dir NULL the file comes from tmpfile().  A file
+ * that cannot be created, written or read back gives AD_EIO.  No file is
+ * made when the schedule uses no disk slot.
+ *
+ * Memory.  The driver owns all it allocates (the schedule, the snapshots,
+ * the tape, a few buffers of n doubles and ad_vars) and frees it before it
+ * returns, on every path; the sweeps also use the calling thread's sweep
+ * buffers (ad_thread_release).  Outputs are the caller's.
+ *
+ * Threads.  Everything is per call: several threads may run the driver at
+ * once (each records its own tape), provided the ad_fn's entry points may
+ * be called from several threads (those of AD_FN() may, unless they write
+ * to what params points to).  The calling thread must not be recording a
+ * tape of its own (AD_EINVAL): the driver records.  The step function and
+ * the stop predicate are called from the calling thread only.
+ */
+
+/* The schedule and its parameters.  A zeroed struct with .snapshots set is
+ * binomial with that many memory slots. */
+typedef struct ad_checkpoint_opts {
+    /* The schedule; NULL: ad_revolve_binomial. */
+    const ad_revolve_type *type;
+    /* Memory slots, x_0's included: binomial and two-level need them when
+     * l > 1, online always; uniform takes them as a cap (0: none);
+     * store-all ignores them. */
+    size_t snapshots;
+    size_t interval;       /* uniform: a snapshot every interval steps, 0:
+                              chosen (see ad_revolve_uniform) */
+    size_t disk_snapshots; /* two-level: disk slots at most */
+    double write_cost;     /* two-level: a disk write, in steps of Phi */
+    double read_cost;      /* two-level: a disk read, in steps of Phi */
+    const char *dir;       /* two-level: the directory of the disk file;
+                              NULL: tmpfile()'s */
+    /* Online only (NULL otherwise): the loop ends at the first k with
+     * stop(k, x_k, stop_ctx) != 0 or at k = l, whichever comes first
+     * (NULL: at k = l).  It is called once for each k = 0, 1, ... of the
+     * first run, in order, with the state x_k (nx values, read only). */
+    int (*stop)(size_t k, const double *x_k, void *stop_ctx);
+    void *stop_ctx;
+} ad_checkpoint_opts;
+
+/* What a call did (see the counting above). */
+typedef struct ad_checkpoint_stats {
+    size_t steps;               /* l (online: the k the loop ended at) */
+    uint64_t forward_steps;     /* steps of Phi run in double */
+    uint64_t recomputed_steps;  /* of those, steps run again */
+    uint64_t adjoint_steps;     /* steps recorded and swept back */
+    uint64_t snapshots_written; /* TAKEs, memory and disk */
+    uint64_t snapshots_read;    /* RESTOREs, memory and disk */
+    uint64_t disk_writes;       /* TAKEs to disk */
+    uint64_t disk_reads;        /* RESTOREs from disk */
+    size_t snapshots;           /* memory slots used */
+    size_t peak_snapshot_bytes; /* snapshots * nx * 8 */
+    size_t disk_snapshots;      /* disk slots used */
+    size_t disk_bytes;          /* disk_snapshots * nx * 8 */
+    size_t peak_tape_bytes;     /* tape at its largest + its adjoints */
+} ad_checkpoint_stats;
+
+/* The adjoint of the loop x_{k+1} = step(x_k, p), k = 0 .. l-1.
+ *
+ *   step       Phi: n = nx + np inputs (x_k, then p) and m = nx >= 1
+ *              outputs (x_{k+1}); f_double and f_var are needed.
+ *   l          the steps; l == 0 is allowed (x_l = x_0).  Online: the most
+ *              steps (SIZE_MAX: no limit, then opts->stop is required).
+ *   x0         x_0, nx values.
+ *   p          the parameters, np values (NULL when np == 0).
+ *   xbar_l     the seed, nx values: the adjoint of x_l; or NULL when
+ *   objective  J: R^nx -> R, or R^(nx+np) -> R as J(x_l, p), is given
+ *              instead (m == 1, f_var needed): xbar_l = dJ/dx_l.  Exactly
+ *              one of the two.
+ *   opts       the schedule (required).
+ *   xl         x_l, nx values (may be NULL).
+ *   xbar0      xbar_0, nx values.
+ *   pbar       pbar, np values (may be NULL only when np == 0).
+ *   stats      what the call did (may be NULL).
+ *
+ * Every input is copied before any output is written, and the outputs are
+ * written only at the end: an output may overlap an input (xbar0 ==
+ * xbar_l, xl == x0, pbar == p), not another output.  On an error other
+ * than AD_EDOM the outputs are untouched (stats is still filled with the
+ * counts so far).
+ *
+ * Returns AD_OK or:
+ *   AD_EINVAL       a required pointer NULL; step->m == 0 or step->n <
+ *                   step->m; both or neither of xbar_l and objective; an
+ *                   objective whose m != 1 or n is neither nx nor nx + np;
+ *                   opts->stop with a type that is not online, or online
+ *                   with l == SIZE_MAX and no stop; parameters the schedule
+ *                   refuses (ad_revolve_new); the calling thread records a
+ *                   tape.
+ *   AD_EUNSUPPORTED step lacks f_double or f_var, or objective f_var.
+ *   AD_ENOMEM       out of memory (the snapshots: slots * nx doubles).
+ *   AD_EIO          the disk file could not be created, written or read.
+ *   AD_ERANGE       the schedule's counts or the snapshots' bytes overflow.
+ *   AD_EDOM         a NaN in x_l, xbar_0 or pbar (all still written).
+ */
+int ad_checkpoint_adjoint(const ad_fn *step, size_t l, const double *x0,
+                          const double *p, const double *xbar_l,
+                          const ad_fn *objective,
+                          const ad_checkpoint_opts *opts, double *xl,
+                          double *xbar0, double *pbar,
+                          ad_checkpoint_stats *stats);
 
 AD_END_DECLS
 
