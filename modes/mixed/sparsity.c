@@ -275,7 +275,8 @@ static int cmp_u32(const void *p, const void *q)
 
 static void walk_end(store *S)
 {
-    qsort(S->buf, S->nbuf, sizeof *S->buf, cmp_u32);
+    if (S->nbuf > 1) /* qsort may not be given NULL, even with 0 elements */
+        qsort(S->buf, S->nbuf, sizeof *S->buf, cmp_u32);
 }
 
 /* The union of the sets added since walk_begin, as one set: the one set
