@@ -1,5 +1,8 @@
 /* adolc.cpp -- the benchmark problems through ADOL-C, behind the C interface
- * of adolc.h (compiled only when configure found ADOL-C; bench only).
+ * of adolc.h (compiled only when configure found ADOL-C; bench only), and
+ * the ADOL-C drivers `bench mixed` compares with: hess_vec, jacobian and the
+ * sparse Jacobian (sparse_jac, or jac_pat + fov_forward where this ADOL-C
+ * was built without ColPack, as Debian's 2.7.2 is).
  *
  * Each problem is written with adouble in the same operation order as its
  * admix template, in the idiom of ADOL-C's own examples (operators on
@@ -21,9 +24,16 @@
  *     (with ADOL-C's default buffers a tape this size goes to files).
  */
 #include <adolc/adolc.h>
+#include <adolc/adolc_sparse.h>
 
 #include <cmath>
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "adolc.h"
 
@@ -33,13 +43,49 @@ namespace
 /* The tags the benchmark may use. */
 const int max_tag = 16;
 
-/* Per tag: the number of inputs (0: the tag is not set up) and the buffer
- * sizes of the recordings. */
+/* Per tag: the number of inputs (0: the tag is not set up) and outputs,
+ * and the buffer sizes of the recordings. */
 struct slot {
-    size_t n = 0;
+    size_t n = 0, m = 0;
     unsigned obs = 0, lbs = 0, vbs = 0, tbs = 0;
 };
 slot slots[max_tag];
+
+/* Per tag: its sparse Jacobian (ad_bench_adolc_sparse_setup). */
+struct sparse_jacobian {
+    bool on = false;
+    bool native = false; /* sparse_jac; else jac_pat + fov_forward */
+    int options[4] = {0, 0, 0, 0};
+    /* sparse_jac's triplets (malloc'd by ADOL-C, freed here). */
+    int nnz = 0;
+    unsigned int *rind = nullptr, *cind = nullptr;
+    double *values = nullptr;
+    /* The other way: the pattern in CSR, the colors, the seed (n x p), the
+     * compressed Jacobian (m x p) and the values in CSR order. */
+    std::vector<size_t> rowptr, col, color, row_of;
+    std::vector<double> val, y;
+    size_t p = 0;
+    double **seed = nullptr, **comp = nullptr;
+};
+sparse_jacobian sparse[max_tag];
+
+void sparse_clear(sparse_jacobian &S)
+{
+    free(S.rind);
+    free(S.cind);
+    free(S.values);
+    if (S.seed != nullptr)
+        myfree2(S.seed);
+    if (S.comp != nullptr)
+        myfree2(S.comp);
+    S = sparse_jacobian();
+}
+
+/* The number of outputs of problem p. */
+size_t outputs(const ad_bench_adolc_problem *p)
+{
+    return p->kind == AD_BENCH_ADOLC_REACTION ? p->n : 1;
+}
 
 bool tag_ok(short tag)
 {
@@ -131,6 +177,22 @@ void lorenz(const ad_bench_adolc_problem *p, const adouble *x, double *y)
     out >>= *y;
 }
 
+/* As reaction.inc: the missing neighbours of the end rows left out. */
+void reaction(const ad_bench_adolc_problem *p, const adouble *x, double *y)
+{
+    const size_t n = p->n;
+    const double h = 1.0 / ((double)n + 1.0), ih2 = 1.0 / (h * h);
+    for (size_t i = 0; i < n; i++) {
+        adouble d = -2.0 * x[i];
+        if (i > 0)
+            d += x[i - 1];
+        if (i + 1 < n)
+            d += x[i + 1];
+        adouble F = d * ih2 + p->lambda * exp(x[i]);
+        F >>= y[i];
+    }
+}
+
 /* Records p at x on tag with the slot's buffers (keep = 1: the values the
  * reverse sweep needs are kept on the Taylor stack). */
 void record(short tag, const ad_bench_adolc_problem *p, const double *x,
@@ -151,6 +213,9 @@ void record(short tag, const ad_bench_adolc_problem *p, const double *x,
     case AD_BENCH_ADOLC_MLP:
         mlp(p, ax, y);
         break;
+    case AD_BENCH_ADOLC_REACTION:
+        reaction(p, ax, y);
+        break;
     default:
         lorenz(p, ax, y);
         break;
@@ -164,6 +229,39 @@ unsigned buffer_size(double n, double margin)
 {
     double s = n + margin;
     return s >= 4294967295.0 ? 4294967295u : (unsigned)s;
+}
+
+/* sparse_jac at x with `repeat` (0: analyse first), its failure (an
+ * exception when ADOL-C lacks ColPack) caught.  A failed attempt prints
+ * ADOL-C's complaint on stderr; `quiet` silences it while ADOL-C is only
+ * being probed. */
+int try_sparse_jac(short tag, sparse_jacobian &S, int repeat, const double *x,
+                   bool quiet)
+{
+    const slot &T = slots[tag];
+    int saved = -1;
+    if (quiet) {
+        fflush(stderr);
+        saved = dup(2);
+        int null = open("/dev/null", O_WRONLY);
+        if (saved >= 0 && null >= 0)
+            dup2(null, 2);
+        if (null >= 0)
+            close(null);
+    }
+    int rc;
+    try {
+        rc = sparse_jac(tag, (int)T.m, (int)T.n, repeat, x, &S.nnz, &S.rind,
+                        &S.cind, &S.values, S.options);
+    } catch (...) {
+        rc = -1;
+    }
+    if (saved >= 0) {
+        fflush(stderr);
+        dup2(saved, 2);
+        close(saved);
+    }
+    return rc < 0 ? -1 : 0;
 }
 
 } // namespace
@@ -191,14 +289,16 @@ int ad_bench_adolc_setup(short tag, const ad_bench_adolc_problem *p,
     ad_bench_adolc_release(tag);
     slot &S = slots[tag];
     S.n = p->n;
+    S.m = outputs(p);
 
     /* A first recording with buffers surely large enough (they are
      * allocated, but only the part the tape fills is ever touched); a rough
      * count of the operations per input of each problem bounds them. */
-    double per_in = p->kind == AD_BENCH_ADOLC_ROSEN   ? 12.0
-                    : p->kind == AD_BENCH_ADOLC_SPEEL ? 4.0
-                    : p->kind == AD_BENCH_ADOLC_MLP   ? 6.0
-                                                      : 0.0;
+    double per_in = p->kind == AD_BENCH_ADOLC_ROSEN      ? 12.0
+                    : p->kind == AD_BENCH_ADOLC_SPEEL    ? 4.0
+                    : p->kind == AD_BENCH_ADOLC_MLP      ? 6.0
+                    : p->kind == AD_BENCH_ADOLC_REACTION ? 16.0
+                                                         : 0.0;
     double ops = per_in * (double)p->n + 4096.0;
     if (p->kind == AD_BENCH_ADOLC_LORENZ)
         ops += 120.0 * (double)p->steps;
@@ -206,8 +306,8 @@ int ad_bench_adolc_setup(short tag, const ad_bench_adolc_problem *p,
     S.lbs = buffer_size(4.0 * ops, 0);
     S.vbs = buffer_size(2.0 * ops, 0);
     S.tbs = buffer_size(2.0 * ops, 0);
-    double y;
-    record(tag, p, x, &y);
+    std::vector<double> y(S.m);
+    record(tag, p, x, y.data());
 
     /* Then exactly the tape's size, plus a little: ADOL-C closes a full
      * buffer with a marker before it goes to a file. */
@@ -220,10 +320,14 @@ int ad_bench_adolc_setup(short tag, const ad_bench_adolc_problem *p,
     S.obs = buffer_size((double)st[NUM_OPERATIONS], 64);
     S.lbs = buffer_size((double)st[NUM_LOCATIONS], 256);
     S.vbs = buffer_size((double)st[NUM_VALUES], 64);
-    S.tbs = buffer_size((double)st[TAY_STACK_SIZE], 64);
+    /* hess_vec's forward sweep keeps the values and their tangents: twice
+     * the Taylors of a first-order reverse sweep (beyond the buffer they
+     * would go to a file). */
+    S.tbs =
+        buffer_size((p->hessian ? 2.0 : 1.0) * (double)st[TAY_STACK_SIZE], 64);
     /* Free the first recording's oversized buffers. */
     removeTape(tag, ADOLC_REMOVE_COMPLETELY);
-    record(tag, p, x, &y);
+    record(tag, p, x, y.data());
     tapestats(tag, st);
     if (st[OP_FILE_ACCESS] || st[LOC_FILE_ACCESS] || st[VAL_FILE_ACCESS]) {
         ad_bench_adolc_release(tag);
@@ -235,7 +339,8 @@ int ad_bench_adolc_setup(short tag, const ad_bench_adolc_problem *p,
 int ad_bench_adolc_record_gradient(short tag, const ad_bench_adolc_problem *p,
                                    const double *x, double *y, double *g)
 {
-    if (!tag_ok(tag) || slots[tag].n == 0 || slots[tag].n != p->n)
+    if (!tag_ok(tag) || slots[tag].n == 0 || slots[tag].n != p->n ||
+        slots[tag].m != 1)
         return -1;
     record(tag, p, x, y);
     double one = 1.0;
@@ -267,6 +372,145 @@ int ad_bench_adolc_jvp(short tag, size_t n, const double *x, const double *v,
     return rc < 0 ? -1 : 0;
 }
 
+int ad_bench_adolc_hess_vec(short tag, size_t n, const double *x,
+                            const double *v, double *hv)
+{
+    if (!tag_ok(tag) || slots[tag].n != n || slots[tag].m != 1)
+        return -1;
+    /* hess_vec does not write x or v; its prototype lacks the const. */
+    int rc = hess_vec(tag, (int)n, const_cast<double *>(x),
+                      const_cast<double *>(v), hv);
+    return rc < 0 ? -1 : 0;
+}
+
+int ad_bench_adolc_jacobian(short tag, size_t m, size_t n, const double *x,
+                            double *J)
+{
+    if (!tag_ok(tag) || slots[tag].n != n || slots[tag].m != m)
+        return -1;
+    /* jacobian() fills rows through pointers: point them into J. */
+    std::vector<double *> rows(m);
+    for (size_t i = 0; i < m; i++)
+        rows[i] = J + i * n;
+    return jacobian(tag, (int)m, (int)n, x, rows.data()) < 0 ? -1 : 0;
+}
+
+int ad_bench_adolc_sparse_setup(short tag, const double *x, const size_t *color,
+                                size_t ncolors,
+                                ad_bench_adolc_sparse_info *info)
+{
+    *info = ad_bench_adolc_sparse_info();
+    if (!tag_ok(tag) || slots[tag].n == 0)
+        return -1;
+    const size_t m = slots[tag].m, n = slots[tag].n;
+    sparse_jacobian &S = sparse[tag];
+    sparse_clear(S);
+
+    if (try_sparse_jac(tag, S, 0, x, true) == 0) {
+        S.on = S.native = true;
+        info->nnz = (size_t)S.nnz;
+        /* sparse_jac does not report its colors; its seed has them as
+         * columns, which this interface does not reach: 0 = unknown. */
+        info->ncolors = 0;
+        info->native = 1;
+        return 0;
+    }
+    sparse_clear(S);
+    if (color == nullptr || ncolors == 0)
+        return -1;
+
+    /* The pattern: jac_pat's rows, crs[i][0] entries then their columns
+     * (index domains propagated forward, ADOL-C's default). */
+    std::vector<unsigned int *> crs(m, nullptr);
+    int ctrl[3] = {0, 0, 0};
+    int rc = jac_pat(tag, (int)m, (int)n, x, crs.data(), ctrl);
+    bool ok = rc >= 0;
+    S.rowptr.assign(m + 1, 0);
+    for (size_t i = 0; ok && i < m; i++) {
+        size_t k = crs[i] != nullptr ? crs[i][0] : 0;
+        for (size_t e = 1; e <= k; e++) {
+            size_t j = crs[i][e];
+            ok = ok && j < n && color[j] < ncolors;
+            S.col.push_back(j);
+            S.row_of.push_back(i);
+        }
+        S.rowptr[i + 1] = S.col.size();
+    }
+    for (size_t i = 0; i < m; i++)
+        free(crs[i]);
+    /* The coloring must separate the columns of every row: else two
+     * entries would share one compressed value. */
+    std::vector<size_t> seen(ncolors, (size_t)-1);
+    for (size_t i = 0; ok && i < m; i++)
+        for (size_t k = S.rowptr[i]; ok && k < S.rowptr[i + 1]; k++) {
+            size_t c = color[S.col[k]];
+            ok = seen[c] != i;
+            seen[c] = i;
+        }
+    if (!ok) {
+        sparse_clear(S);
+        return -1;
+    }
+    S.p = ncolors;
+    S.color.assign(color, color + n);
+    S.val.assign(S.col.size(), 0.0);
+    S.y.assign(m, 0.0);
+    S.seed = myalloc2((int)n, (int)ncolors);
+    S.comp = myalloc2((int)m, (int)ncolors);
+    for (size_t j = 0; j < n; j++)
+        for (size_t c = 0; c < ncolors; c++)
+            S.seed[j][c] = c == color[j] ? 1.0 : 0.0;
+    S.on = true;
+    info->nnz = S.col.size();
+    info->ncolors = ncolors;
+    info->native = 0;
+    return 0;
+}
+
+int ad_bench_adolc_sparse_jac(short tag, const double *x)
+{
+    if (!tag_ok(tag) || !sparse[tag].on)
+        return -1;
+    sparse_jacobian &S = sparse[tag];
+    if (S.native)
+        return try_sparse_jac(tag, S, 1, x, false);
+    const slot &T = slots[tag];
+    int rc = fov_forward(tag, (int)T.m, (int)T.n, (int)S.p, x, S.seed,
+                         S.y.data(), S.comp);
+    if (rc < 0)
+        return -1;
+    /* Entry (i, j) is row i of the compressed Jacobian in its column's
+     * color: no other column of row i shares that color. */
+    for (size_t i = 0; i < T.m; i++) {
+        const double *ci = S.comp[i];
+        for (size_t k = S.rowptr[i]; k < S.rowptr[i + 1]; k++)
+            S.val[k] = ci[S.color[S.col[k]]];
+    }
+    return 0;
+}
+
+int ad_bench_adolc_sparse_entry(short tag, size_t k, size_t *row, size_t *col,
+                                double *val)
+{
+    if (!tag_ok(tag) || !sparse[tag].on)
+        return -1;
+    const sparse_jacobian &S = sparse[tag];
+    if (S.native) {
+        if (k >= (size_t)S.nnz)
+            return -1;
+        *row = S.rind[k];
+        *col = S.cind[k];
+        *val = S.values[k];
+        return 0;
+    }
+    if (k >= S.col.size())
+        return -1;
+    *row = S.row_of[k];
+    *col = S.col[k];
+    *val = S.val[k];
+    return 0;
+}
+
 void ad_bench_adolc_stats(short tag, ad_bench_adolc_info *info)
 {
     size_t st[STAT_SIZE];
@@ -293,9 +537,11 @@ void ad_bench_adolc_release(short tag)
 {
     if (!tag_ok(tag))
         return;
+    sparse_clear(sparse[tag]);
     slot &S = slots[tag];
     if (S.n != 0) {
         S.n = 0;
+        S.m = 0;
         removeTape(tag, ADOLC_REMOVE_COMPLETELY);
     }
 }

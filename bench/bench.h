@@ -12,12 +12,16 @@
  *               relative difference of the checks;
  *   problems.c  the test problems, each written once as a template
  *               (rosen.inc, speelpenning.inc, mlp.inc, mlp_array.inc,
- *               lorenz.inc) and instantiated for every number type by
+ *               lorenz.inc, trans.inc, reaction.inc, dense.inc) and
+ *               instantiated for every number type by
  *               <admix/instantiate.h>, and the points they are timed at
  *               (a fixed-seed generator and one filler per problem);
  *   forward.c   the forward-mode benchmark: double vs ad_dual vs ad_dualv;
  *   reverse.c   the reverse-mode benchmark: tape recording and sweeps,
- *               beside ADOL-C when configure found it (adolc.cpp, adolc.h).
+ *               beside ADOL-C when configure found it (adolc.cpp, adolc.h);
+ *   mixed.c     the mixed-mode benchmark: Hessian-vector products, dense
+ *               Hessians three ways, sparse Jacobians, threaded Jacobians,
+ *               beside ADOL-C's hess_vec and sparse Jacobian.
  *
  * Nothing here is installed; the names are prefixed ad_bench_ so that they
  * cannot clash with the library's.
@@ -164,6 +168,22 @@ typedef struct ad_bench_lorenz_params {
     double dt;    /* step size */
 } ad_bench_lorenz_params;
 
+/* The residual of 1-D reaction-diffusion (reaction.inc), R^n -> R^n:
+ * F_i = (u_{i-1} - 2 u_i + u_{i+1}) / h^2 + lambda exp(u_i), h = 1/(n+1),
+ * zero Dirichlet ends; its Jacobian is tridiagonal. */
+typedef struct ad_bench_reaction_params {
+    size_t n;      /* interior points: inputs and outputs */
+    double lambda; /* the reaction's strength */
+} ad_bench_reaction_params;
+
+/* The two dense functions of dense.inc: ad_bench_densej, R^n -> R^n,
+ * y_i = x_i sum_j x_j^2 + sin(x_i) (dense Jacobian), and ad_bench_denseh,
+ * R^n -> R, log(1 + sum_j x_j^2) + (sum_i sin(x_i))^2 / n (dense Hessian);
+ * both cost O(n). */
+typedef struct ad_bench_dense_params {
+    size_t n; /* number of inputs */
+} ad_bench_dense_params;
+
 /* Each template gives <name>_double, _complex, _dual, _dualv, _hdual and
  * _var, with the ad_fn signature, and <name>_fn(params) returning an
  * ad_fn. */
@@ -182,6 +202,9 @@ AD_BENCH_DECLARE(ad_bench_speel)
 AD_BENCH_DECLARE(ad_bench_trans)
 AD_BENCH_DECLARE(ad_bench_mlp)
 AD_BENCH_DECLARE(ad_bench_lorenz)
+AD_BENCH_DECLARE(ad_bench_reaction)
+AD_BENCH_DECLARE(ad_bench_densej)
+AD_BENCH_DECLARE(ad_bench_denseh)
 
 /* The MLP written with the generic array primitives (ad_gemv, ad_map), the
  * same function as ad_bench_mlp with the same parameters.  Built only when
@@ -231,6 +254,13 @@ double ad_bench_fill_mlp(const void *params, size_t i, ad_bench_rng *rng);
  * (1, 1, 1), each input moved by a relative 1% at most. */
 double ad_bench_fill_lorenz(const void *params, size_t i, ad_bench_rng *rng);
 
+/* Reaction-diffusion: near the bump 4 t (1 - t), t = (i + 1) / (n + 1),
+ * each value moved by a relative 10% at most. */
+double ad_bench_fill_reaction(const void *params, size_t i, ad_bench_rng *rng);
+
+/* The dense functions: uniform in [-1, 1). */
+double ad_bench_fill_dense(const void *params, size_t i, ad_bench_rng *rng);
+
 /* The network both benchmarks time, 64-256-10 with class label 3, with its
  * data point drawn into input (AD_BENCH_MLP_NIN values, kept by the caller
  * as long as the result is used) uniform in [-1, 1) from rng. */
@@ -279,6 +309,36 @@ int ad_bench_reverse(FILE *out, const ad_bench_reverse_options *opt);
 /* The command line of `bench reverse`, as ad_bench_forward_main. */
 int ad_bench_reverse_main(int argc, char **argv, const char *prog);
 
+/* ---- mixed.c ------------------------------------------------------------ */
+
+typedef struct ad_bench_mixed_options {
+    ad_bench_options base; /* samples, sample length, scale */
+    int adolc;             /* compare with ADOL-C when it was compiled in */
+    int tune_malloc;       /* mallopt so that freed memory is reused */
+    const char *only;      /* run only the sections whose name contains
+                              this (hvp, hessian, sparse, threads), or NULL
+                              for all */
+    const char *command;   /* the command line to print, or NULL */
+} ad_bench_mixed_options;
+
+/* The defaults: those of forward, ADOL-C on, malloc tuned. */
+ad_bench_mixed_options ad_bench_mixed_default_options(void);
+
+/* Times Hessian-vector products (Rosenbrock n = 10^6, the scalar and the
+ * array MLP), the dense Hessian of an n = 200 function three ways, the
+ * sparse Jacobian of a 1-D reaction-diffusion residual (n = 10^6, and
+ * n = 2000 beside the dense Jacobian) and a dense n = m = 2000 Jacobian on
+ * 1 and 2 threads, beside ADOL-C when compiled in; prints the table to out
+ * and checks the derivatives (untimed) against one another.  Returns 0, 1
+ * if a check failed, or -1 if memory ran out or a timed call failed. */
+int ad_bench_mixed(FILE *out, const ad_bench_mixed_options *opt);
+
+/* The command line of `bench mixed`, as ad_bench_forward_main. */
+int ad_bench_mixed_main(int argc, char **argv, const char *prog);
+
+/* Prints the usage of `<prog> mixed` to out. */
+void ad_bench_mixed_usage(FILE *out, const char *prog);
+
 /* ---- bigtape.c ---------------------------------------------------------- */
 
 /* `bench bigtape [N]`: a tape of about 8 N nodes recorded twice (fresh, then
@@ -288,5 +348,21 @@ int ad_bench_bigtape_main(int argc, char **argv);
 
 /* Prints the usage of `<prog> reverse` to out. */
 void ad_bench_reverse_usage(FILE *out, const char *prog);
+
+/* ---- checkpoint.c ------------------------------------------------------- */
+
+/* The adjoint of Lorenz-63 by RK4 over 10^6 steps (times opt->scale) by
+ * ad_checkpoint_adjoint: store-all versus binomial with s = 10, 20, 50, 100,
+ * online and two-level; prints the table to out (with the command line
+ * `command`, if not NULL) and checks every gradient against store-all's.
+ * Returns 0, 1 if a check failed, or -1 if a call failed. */
+int ad_bench_checkpoint(FILE *out, const ad_bench_options *opt,
+                        const char *command);
+
+/* The command line of `bench checkpoint`, as ad_bench_forward_main. */
+int ad_bench_checkpoint_main(int argc, char **argv, const char *prog);
+
+/* Prints the usage of `<prog> checkpoint` to out. */
+void ad_bench_checkpoint_usage(FILE *out, const char *prog);
 
 #endif /* ADMIX_BENCH_H */

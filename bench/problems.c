@@ -32,6 +32,18 @@ AD_FN(ad_bench_mlp, ad_bench_mlp_size(params), 1)
 #include <admix/instantiate.h>
 AD_FN(ad_bench_lorenz, 6, 1)
 
+#define AD_TEMPLATE "reaction.inc"
+#include <admix/instantiate.h>
+AD_FN(ad_bench_reaction, ((const ad_bench_reaction_params *)params)->n,
+      ((const ad_bench_reaction_params *)params)->n)
+
+/* One template, two functions: both instantiated by one include. */
+#define AD_TEMPLATE "dense.inc"
+#include <admix/instantiate.h>
+AD_FN(ad_bench_densej, ((const ad_bench_dense_params *)params)->n,
+      ((const ad_bench_dense_params *)params)->n)
+AD_FN(ad_bench_denseh, ((const ad_bench_dense_params *)params)->n, 1)
+
 #if AD_BENCH_HAVE_ARRAY
 #define AD_TEMPLATE "mlp_array.inc"
 #include <admix/instantiate.h>
@@ -79,6 +91,22 @@ double ad_bench_fill_mlp(const void *params, size_t i, ad_bench_rng *rng)
     if (i < b1 || i >= w2)
         return ad_bench_uniform(rng, -0.1, 0.1);
     return ad_bench_uniform(rng, -1.0, 1.0) / sqrt((double)m->nhid);
+}
+
+double ad_bench_fill_reaction(const void *params, size_t i, ad_bench_rng *rng)
+{
+    /* The bump 4 t (1 - t) that the solution resembles, t = (i + 1) h,
+     * moved by up to 10%: a point a Newton iteration would visit. */
+    const ad_bench_reaction_params *p = params;
+    double t = ((double)i + 1.0) / ((double)p->n + 1.0);
+    return 4.0 * t * (1.0 - t) * (1.0 + ad_bench_uniform(rng, -0.1, 0.1));
+}
+
+double ad_bench_fill_dense(const void *params, size_t i, ad_bench_rng *rng)
+{
+    (void)params;
+    (void)i;
+    return ad_bench_uniform(rng, -1.0, 1.0);
 }
 
 double ad_bench_fill_lorenz(const void *params, size_t i, ad_bench_rng *rng)

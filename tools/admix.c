@@ -3,6 +3,8 @@
  *     admix demo [--x X]             the seed example by every mode
  *     admix bench forward [options]  the forward-mode benchmark
  *     admix bench reverse [options]  the reverse-mode benchmark
+ *     admix bench mixed [options]    the mixed-mode benchmark
+ *     admix bench checkpoint [options]  checkpointed adjoints of a long loop
  *     admix revolve --steps L --snapshots S  a checkpointing schedule
  *     admix help [command]           usage, of admix or of one command
  *     admix --version
@@ -31,7 +33,8 @@ typedef struct command {
 static const command commands[] = {
     {"demo", "[--x X]", "the seed example sin(x^2): dy/dx by every mode",
      ad_cmd_demo, ad_cmd_demo_usage},
-    {"bench", "forward|reverse ...", "benchmarks: forward and reverse mode",
+    {"bench", "<benchmark> ...",
+     "benchmarks: forward, reverse, mixed modes, checkpointing",
      ad_cmd_bench, ad_cmd_bench_usage},
     {"revolve", "--steps L [...]",
      "checkpointing schedules: forward steps, snapshots", ad_cmd_revolve,
@@ -81,6 +84,13 @@ void ad_cmd_bench_usage(FILE *out)
             "Speelpenning,\n"
             "            an MLP loss (scalar loops and array primitives) and "
             "Lorenz-63\n"
+            "  mixed     Hessian-vector products, a dense Hessian three "
+            "ways, sparse and\n"
+            "            2-thread Jacobians, beside ADOL-C's hess_vec and "
+            "sparse Jacobian\n"
+            "  checkpoint  the adjoint of Lorenz-63 over 10^6 steps: "
+            "store-all vs binomial\n"
+            "            (revolve) checkpointing, online and two-level\n"
             "\n"
             "'%s bench <benchmark> --help' lists its options.\n",
             ad_cmd_prog, ad_cmd_prog);
@@ -106,6 +116,16 @@ int ad_cmd_bench(int argc, char **argv)
         char prog[64];
         snprintf(prog, sizeof prog, "%s bench", ad_cmd_prog);
         return ad_bench_reverse_main(argc - 1, argv + 1, prog);
+    }
+    if (!strcmp(argv[1], "mixed")) {
+        char prog[64];
+        snprintf(prog, sizeof prog, "%s bench", ad_cmd_prog);
+        return ad_bench_mixed_main(argc - 1, argv + 1, prog);
+    }
+    if (!strcmp(argv[1], "checkpoint")) {
+        char prog[64];
+        snprintf(prog, sizeof prog, "%s bench", ad_cmd_prog);
+        return ad_bench_checkpoint_main(argc - 1, argv + 1, prog);
     }
     fprintf(stderr, "%s bench: unknown benchmark '%s'\n", ad_cmd_prog, argv[1]);
     ad_cmd_bench_usage(stderr);
