@@ -116,6 +116,9 @@ size_t ad_bench_scaled(double n, double scale, size_t least);
 /* Prints s seconds as one time column (" %9.1f us", " %9.2f ms"). */
 void ad_bench_print_time(FILE *out, double s);
 
+/* The CPU's model name from /proc/cpuinfo into buf, or "unknown". */
+void ad_bench_cpu_model(char *buf, size_t len);
+
 /* Prints the compiler line and the flags line of a table's heading. */
 void ad_bench_print_build(FILE *out);
 

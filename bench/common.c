@@ -154,6 +154,29 @@ void ad_bench_print_time(FILE *out, double s)
         fprintf(out, " %9.2f ms", s * 1e3);
 }
 
+void ad_bench_cpu_model(char *buf, size_t len)
+{
+    snprintf(buf, len, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f == NULL)
+        return;
+    char line[256];
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "model name", 10) == 0) {
+            const char *c = strchr(line, ':');
+            if (c != NULL) {
+                c++;
+                while (*c == ' ' || *c == '\t')
+                    c++;
+                snprintf(buf, len, "%s", c);
+                buf[strcspn(buf, "\n")] = '\0';
+            }
+            break;
+        }
+    }
+    fclose(f);
+}
+
 void ad_bench_print_build(FILE *out)
 {
     /* The numbers mean little without the compiler and flags that made

@@ -192,31 +192,6 @@ static void row_once(run *r, const char *name, double ta, double tf,
     row(r, name, ta, tf, NAN, note);
 }
 
-/* The CPU's model name from /proc/cpuinfo, or "unknown".  (reverse.c has
- * the same helper; it is not in common.c, which this file does not own.) */
-static void cpu_model(char *buf, size_t len)
-{
-    snprintf(buf, len, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (f == NULL)
-        return;
-    char line[256];
-    while (fgets(line, sizeof line, f) != NULL) {
-        if (strncmp(line, "model name", 10) == 0) {
-            const char *c = strchr(line, ':');
-            if (c != NULL) {
-                c++;
-                while (*c == ' ' || *c == '\t')
-                    c++;
-                snprintf(buf, len, "%s", c);
-                buf[strcspn(buf, "\n")] = '\0';
-            }
-            break;
-        }
-    }
-    fclose(f);
-}
-
 /* max_i |a_i - b_i| / max_i |b_i| (0 when equal, infinite when b is 0 and
  * a is not). */
 static double vec_diff(const double *a, const double *b, size_t n)
@@ -1245,7 +1220,7 @@ static void print_header(run *r)
     const ad_bench_mixed_options *opt = r->opt;
     FILE *out = r->out;
     char cpu[128];
-    cpu_model(cpu, sizeof cpu);
+    ad_bench_cpu_model(cpu, sizeof cpu);
     fprintf(out,
             "admix mixed-mode benchmark: Hessian-vector products, dense "
             "Hessians, sparse and\n"

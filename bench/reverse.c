@@ -436,30 +436,6 @@ static void put_blank(FILE *out, int width)
     fprintf(out, " %*s", width, "-");
 }
 
-/* The CPU's model name from /proc/cpuinfo, or "unknown". */
-static void cpu_model(char *buf, size_t len)
-{
-    snprintf(buf, len, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (f == NULL)
-        return;
-    char line[256];
-    while (fgets(line, sizeof line, f) != NULL) {
-        if (strncmp(line, "model name", 10) == 0) {
-            const char *c = strchr(line, ':');
-            if (c != NULL) {
-                c++;
-                while (*c == ' ' || *c == '\t')
-                    c++;
-                snprintf(buf, len, "%s", c);
-                buf[strcspn(buf, "\n")] = '\0';
-            }
-            break;
-        }
-    }
-    fclose(f);
-}
-
 /* A target verdict, counted in *missed. */
 static const char *verdict(int ok, int *missed)
 {
@@ -700,7 +676,7 @@ int ad_bench_reverse(FILE *out, const ad_bench_reverse_options *opt)
              "transcendental chain n=%zu (tanh(sin exp)^atan)", tp.n);
 
     char cpu[128];
-    cpu_model(cpu, sizeof cpu);
+    ad_bench_cpu_model(cpu, sizeof cpu);
     fprintf(out,
             "admix reverse-mode benchmark: tape recording and sweeps vs the "
             "plain double f%s.\n"
