@@ -6,16 +6,16 @@
  * AXPY [n], GEMV [trans, m, n], MAP [op, n], CUSTOM [id, n]; arrays DOT x y,
  * SUM x, AXPY a x y, GEMV A x y, MAP x, CUSTOM x; each array one of
  * [0, first] (a range of variables), [1, i_0 .. i_k-1] (a list) or [2] (k
- * constants from the cst stream).  The small parser below reads it again
- * (array.c keeps its own static), for the MPFR numbers.
+ * constants from the cst stream): array_node.h, parsed by array.c.
  *
  * The rules are array.c's, written element by element: sums are
  * accumulated with one rounding per term (mpfr_fma) at the replay's
  * precision.  A custom node's callbacks compute in double only, so a tape
  * holding one has no MPFR replay (AD_EUNSUPPORTED). */
+#include "array_node.h"
 #include "mpfr_impl.h"
 
-enum { K_RANGE = 0, K_LIST = 1, K_CONST = 2 };
+enum { K_RANGE = AD__K_RANGE, K_LIST = AD__K_LIST, K_CONST = AD__K_CONST };
 
 /* One array of a node. */
 typedef struct mview {
@@ -35,107 +35,47 @@ typedef struct mnode {
     int nv;
 } mnode;
 
-/* Reads the array at a (k elements, constants from *c); returns the word
- * after it, or NULL for an unknown kind. */
-static const uint32_t *view_parse(const uint32_t *a, const double **c, size_t k,
-                                  mpfr_ptr tmp, mview *v)
-{
-    /* Every field set, the unused ones too: an optimiser may compute with
-     * them (as an induction variable, say) before testing the kind. */
-    v->kind = a[0];
-    v->k = k;
-    v->first = 0;
-    v->idx = NULL;
-    v->cst = NULL;
-    v->tmp = tmp;
-    switch (v->kind) {
-    case K_RANGE:
-        v->first = a[1];
-        return a + 2;
-    case K_LIST:
-        v->idx = a + 1;
-        return a + 1 + k;
-    case K_CONST:
-        v->cst = *c;
-        *c += k;
-        return a + 1;
-    default:
-        return NULL;
-    }
-}
-
-/* Parses the node; AD_OK, AD_EUNSUPPORTED (custom) or AD_EINVAL. */
+/* Parses the node (array.c's parser, array_node.h) into the MPFR view,
+ * which adds a scratch number for a constant element; AD_OK,
+ * AD_EUNSUPPORTED (custom) or AD_EINVAL (a map of an op that is no unary
+ * primitive). */
 static int parse(ad__mp *mp, unsigned code, const uint32_t *arg,
                  const double *cst, mnode *d)
 {
-    const uint32_t *a = arg + 3, *end = arg + arg[0] - 1;
-    const double *c = cst;
-    size_t k[3];
-    d->nres = arg[1];
-    d->trans = 0;
-    d->op = 0;
-    d->m = 0;
-    switch (code) {
-    case AD__OP_DOT:
-    case AD__OP_SUM:
-        d->n = a[0];
-        d->nv = code == AD__OP_DOT ? 2 : 1;
-        k[0] = k[1] = d->n;
-        a += 1;
-        break;
-    case AD__OP_AXPY:
-        d->n = a[0];
-        d->nv = 3;
-        k[0] = 1;
-        k[1] = k[2] = d->n;
-        a += 1;
-        break;
-    case AD__OP_GEMV:
-        d->trans = a[0];
-        d->m = a[1];
-        d->n = a[2];
-        d->nv = 3;
-        k[0] = d->m * d->n;
-        k[1] = d->trans ? d->m : d->n;
-        k[2] = d->trans ? d->n : d->m;
-        a += 3;
-        break;
-    case AD__OP_MAP: {
-        d->op = a[0];
-        d->n = a[1];
-        d->nv = 1;
-        k[0] = d->n;
-        a += 2;
-        const ad_op_info *info = ad_op_get((int)d->op);
+    if (code == AD__OP_CUSTOM)
+        return AD_EUNSUPPORTED;
+    ad__anode a;
+    ad__array_parse(code, arg, cst, &a);
+    if (code == AD__OP_MAP) {
+        const ad_op_info *info = ad_op_get((int)a.op);
         if (info == NULL || info->arity != 1 || info->has_param)
             return AD_EINVAL;
-        break;
     }
-    case AD__OP_CUSTOM:
-        return AD_EUNSUPPORTED;
-    default:
-        return AD_EINVAL;
+    d->n = a.n;
+    d->m = a.m;
+    d->nres = a.nres;
+    d->trans = a.trans;
+    d->op = a.op;
+    d->nv = a.nv;
+    for (int j = 0; j < a.nv; j++) {
+        mview *v = &d->v[j];
+        v->kind = a.v[j].kind;
+        v->k = a.v[j].k;
+        v->first = a.v[j].first;
+        v->idx = a.v[j].idx;
+        v->cst = a.v[j].cst;
+        v->tmp = mp->k[j];
     }
-    for (int j = 0; j < d->nv; j++) {
-        if (a == NULL || a >= end)
-            return AD_EINVAL;
-        a = view_parse(a, &c, k[j], mp->k[j], &d->v[j]);
-    }
-    return a == end ? AD_OK : AD_EINVAL;
+    return AD_OK;
 }
 
 /* Element i of v: its variable (0 for a constant), value and tangent (NULL
  * for a constant). */
 static uint32_t vix(const mview *v, size_t i)
 {
-    switch (v->kind) {
-    case K_RANGE:
-        return v->first + (uint32_t)i;
-    case K_LIST:
-        return v->idx[i];
-    default:
-        return 0;
-    }
+    return v->kind == K_RANGE  ? v->first + (uint32_t)i
+           : v->kind == K_LIST ? v->idx[i]
+                               : 0;
 }
 
 static mpfr_srcptr vval(const ad__mp *m, const mview *v, size_t i)

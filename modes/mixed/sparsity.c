@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_node.h"
 #include "sparse_impl.h"
 #include "tape_impl.h"
 
@@ -51,7 +52,7 @@
 #define SP_EAGER 32
 
 /* The array nodes' argument kinds (modes/reverse/array.c). */
-enum { K_RANGE = 0, K_LIST = 1, K_CONST = 2 };
+enum { K_RANGE = AD__K_RANGE, K_LIST = AD__K_LIST, K_CONST = AD__K_CONST };
 
 int ad__sp_reserve(void **p, size_t *cap, size_t need, size_t elem)
 {
@@ -401,95 +402,14 @@ static uint32_t all_inputs(ctx *C)
 /* ---- array nodes -----------------------------------------------------------
  */
 
-/* One array argument of an array node: a range, a list or constants. */
-typedef struct aview {
-    unsigned kind;
-    size_t k;
-    uint32_t first;      /* K_RANGE */
-    const uint32_t *idx; /* K_LIST */
-} aview;
-
-static const uint32_t *aview_parse(const uint32_t *a, size_t k, aview *v)
-{
-    v->kind = a[0];
-    v->k = k;
-    v->first = 0;
-    v->idx = NULL;
-    switch (v->kind) {
-    case K_RANGE:
-        v->first = a[1];
-        return a + 2;
-    case K_LIST:
-        v->idx = a + 1;
-        return a + 1 + k;
-    default:
-        return a + 1;
-    }
-}
-
-/* The variable of element i, 0 for a constant. */
-static uint32_t aview_var(const aview *v, size_t i)
-{
-    switch (v->kind) {
-    case K_RANGE:
-        return v->first + (uint32_t)i;
-    case K_LIST:
-        return v->idx[i];
-    default:
-        return 0;
-    }
-}
-
-/* An array node: [len, nres, ncst, header..., arrays..., len].  Headers:
- * DOT [n], SUM [n], AXPY [n], GEMV [trans, m, n], MAP [op, n], CUSTOM [id,
- * n]; arrays: DOT x y; SUM x; AXPY a x y; GEMV A x y; MAP x; CUSTOM x. */
-typedef struct anode {
-    size_t n, m, nres;
-    unsigned trans, op;
-    aview v[3];
-} anode;
-
-static void anode_parse(unsigned code, const uint32_t *arg, anode *d)
-{
-    const uint32_t *a = arg + 3;
-    memset(d, 0, sizeof *d);
-    d->nres = arg[1];
-    switch (code) {
-    case AD__OP_DOT:
-        d->n = a[0];
-        a = aview_parse(a + 1, d->n, &d->v[0]);
-        aview_parse(a, d->n, &d->v[1]);
-        break;
-    case AD__OP_SUM:
-        d->n = a[0];
-        aview_parse(a + 1, d->n, &d->v[0]);
-        break;
-    case AD__OP_AXPY:
-        d->n = a[0];
-        a = aview_parse(a + 1, 1, &d->v[0]);
-        a = aview_parse(a, d->n, &d->v[1]);
-        aview_parse(a, d->n, &d->v[2]);
-        break;
-    case AD__OP_GEMV:
-        d->trans = a[0];
-        d->m = a[1];
-        d->n = a[2];
-        a = aview_parse(a + 3, d->m * d->n, &d->v[0]);
-        a = aview_parse(a, d->trans ? d->m : d->n, &d->v[1]);
-        aview_parse(a, d->trans ? d->n : d->m, &d->v[2]);
-        break;
-    default: /* AD__OP_MAP, AD__OP_CUSTOM */
-        d->op = a[0];
-        d->n = a[1];
-        aview_parse(a + 2, d->n, &d->v[0]);
-        break;
-    }
-}
+/* Array nodes, parsed by array.c (array_node.h). */
+typedef ad__view aview;
+typedef ad__anode anode;
 
 /* The set of element i of v. */
 static uint32_t aset(const ctx *C, const aview *v, size_t i)
 {
-    uint32_t x = aview_var(v, i);
+    uint32_t x = ad__view_var(v, i);
     return x ? C->vs[x] : 0;
 }
 
@@ -513,7 +433,7 @@ static void array_fwd(ctx *C, unsigned code, const uint32_t *a, uint32_t r)
 {
     store *S = &C->S;
     anode d;
-    anode_parse(code, a, &d);
+    ad__array_parse(code, a, NULL, &d);
     const aview *v = d.v;
     int hess = C->hess;
     switch (code) {
@@ -625,13 +545,13 @@ static void mark_all(ctx *C, const aview *v)
 {
     if (v->kind != K_CONST)
         for (size_t i = 0; i < v->k; i++)
-            mark(C, aview_var(v, i));
+            mark(C, ad__view_var(v, i));
 }
 
 static void array_live(ctx *C, unsigned code, const uint32_t *a, uint32_t r)
 {
     anode d;
-    anode_parse(code, a, &d);
+    ad__array_parse(code, a, NULL, &d);
     const aview *v = d.v;
     switch (code) {
     case AD__OP_DOT:
@@ -645,9 +565,9 @@ static void array_live(ctx *C, unsigned code, const uint32_t *a, uint32_t r)
     case AD__OP_AXPY:
         for (size_t i = 0; i < d.n; i++)
             if (is_live(C, r + (uint32_t)i)) {
-                mark(C, aview_var(&v[0], 0));
-                mark(C, aview_var(&v[1], i));
-                mark(C, aview_var(&v[2], i));
+                mark(C, ad__view_var(&v[0], 0));
+                mark(C, ad__view_var(&v[1], i));
+                mark(C, ad__view_var(&v[2], i));
             }
         break;
     case AD__OP_GEMV: {
@@ -656,9 +576,9 @@ static void array_live(ctx *C, unsigned code, const uint32_t *a, uint32_t r)
         for (size_t o = 0; o < d.nres; o++)
             if (is_live(C, r + (uint32_t)o)) {
                 any = 1;
-                mark(C, aview_var(&v[2], o));
+                mark(C, ad__view_var(&v[2], o));
                 for (size_t e = 0; e < nx && v[0].kind != K_CONST; e++)
-                    mark(C, aview_var(&v[0], gemv_ia(&d, o, e)));
+                    mark(C, ad__view_var(&v[0], gemv_ia(&d, o, e)));
             }
         if (any)
             mark_all(C, &v[1]);
@@ -674,7 +594,7 @@ static void array_live(ctx *C, unsigned code, const uint32_t *a, uint32_t r)
     default: /* AD__OP_MAP */
         for (size_t i = 0; i < d.n; i++)
             if (is_live(C, r + (uint32_t)i))
-                mark(C, aview_var(&v[0], i));
+                mark(C, ad__view_var(&v[0], i));
         break;
     }
 }

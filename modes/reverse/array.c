@@ -1,16 +1,9 @@
 /* array.c -- the array primitives on ad_var: recording one node per call,
  * and the node's forward (value, tangents) and reverse (adjoints) rules.
  *
- * A node's args (tape_impl.h): [len, nres, ncst, header..., arrays..., len].
- * Headers: DOT [n], SUM [n], AXPY [n], GEMV [trans, m, n], MAP [op, n],
- * CUSTOM [id, n] (id: the op's place in the tape's list of custom ops).
- * Arrays, in order: DOT x y; SUM x; AXPY a (1 entry) x y; GEMV A x y; MAP x;
- * CUSTOM x.
- * Each array is one of
- *   [0, first]        variables first .. first + k - 1, one run of memory
- *   [1, i_0 .. i_k-1] a list of variables
- *   [2]               constants: k values in the cst stream
- * The results are nres consecutive variables in one run of memory, so the
+ * A node's layout is in array_node.h (a CUSTOM node's id is the op's place
+ * in the tape's list of custom ops); a range of variables lies in one run
+ * of memory.  The results are nres consecutive variables in one run of memory, so the
  * values of a range, the constants and the results are plain arrays and
  * CBLAS does the work; lists are gathered into scratch first.
  *
@@ -24,17 +17,12 @@
 #include <string.h>
 
 #include "admix/array.h"
+#include "array_node.h"
 #include "tape_impl.h"
 
-enum { K_RANGE = 0, K_LIST = 1, K_CONST = 2 };
+enum { K_RANGE = AD__K_RANGE, K_LIST = AD__K_LIST, K_CONST = AD__K_CONST };
 
-typedef struct view {
-    unsigned kind;
-    size_t k;
-    uint32_t first;      /* K_RANGE */
-    const uint32_t *idx; /* K_LIST */
-    const double *cst;   /* K_CONST */
-} view;
+typedef ad__view view;
 
 static const uint32_t *view_parse(const uint32_t *a, const double **c,
                                   size_t k, view *v)
@@ -55,15 +43,17 @@ static const uint32_t *view_parse(const uint32_t *a, const double **c,
         v->idx = a + 1;
         return a + 1 + k;
     default:
-        v->cst = *c;
-        *c += k;
+        if (*c != NULL) {
+            v->cst = *c;
+            *c += k;
+        }
         return a + 1;
     }
 }
 
 static uint32_t view_index(const view *v, size_t i)
 {
-    return v->kind == K_RANGE ? v->first + (uint32_t)i : v->idx[i];
+    return ad__view_var(v, i);
 }
 
 /* The values of v as one array: in place, or gathered into buf. */
@@ -154,16 +144,10 @@ static void map_chain(unsigned op, size_t n, const double *x, const double *y,
 
 /* ---- the rules ---------------------------------------------------------- */
 
-/* The parsed node. */
-typedef struct node {
-    size_t n, m, nres;
-    unsigned trans, op;
-    view v[3]; /* its arrays, in the order of the file comment */
-    int nv;
-} node;
+typedef ad__anode node;
 
-static void parse(unsigned code, const uint32_t *arg, const double *cst,
-                  node *d)
+void ad__array_parse(unsigned code, const uint32_t *arg, const double *cst,
+                     ad__anode *d)
 {
     const uint32_t *a = arg + 3;
     const double *c = cst;
@@ -231,7 +215,7 @@ static double *parse_vals(const ad__sweep *s, unsigned code,
                           const uint32_t *arg, const double *cst, node *d,
                           const double *val[3])
 {
-    parse(code, arg, cst, d);
+    ad__array_parse(code, arg, cst, d);
     double *buf = s->tmp;
     for (int j = 0; j < d->nv; j++) {
         val[j] = view_vals(s, &d->v[j], buf);
@@ -244,7 +228,7 @@ void ad__array_forward(ad__sweep *s, unsigned code, const uint32_t *arg,
                        const double *cst, uint32_t r, int replay)
 {
     node d;
-    parse(code, arg, cst, &d);
+    ad__array_parse(code, arg, cst, &d);
     size_t q = s->q;
     double **vt = s->vt, *T = s->tan, *buf = s->tmp;
     const double *val[3];
@@ -349,7 +333,7 @@ void ad__array_reverse(ad__sweep *s, unsigned code, const uint32_t *arg,
                        const double *cst, uint32_t r)
 {
     node d;
-    parse(code, arg, cst, &d);
+    ad__array_parse(code, arg, cst, &d);
     size_t q = s->q;
     double *buf = s->tmp;
     const double *val[3];
