@@ -10,8 +10,8 @@
  * a new point x the values are replayed into the thread's buffers (and
  * AD_ERETAPE returned if a comparison flipped), unless replay is 0: the
  * caller then replays them in its own first sweep. */
-static int prepare_r(ad_tape *t, const double *x, size_t tq, size_t aq,
-                     ad__sweep *s, int replay)
+int ad__prepare(ad_tape *t, const double *x, size_t tq, size_t aq,
+                ad__sweep *s, int replay)
 {
     if (t == NULL || !t->done)
         return AD_EINVAL;
@@ -37,7 +37,7 @@ static int prepare_r(ad_tape *t, const double *x, size_t tq, size_t aq,
 static int prepare(ad_tape *t, const double *x, size_t tq, size_t aq,
                    ad__sweep *s)
 {
-    return prepare_r(t, x, tq, aq, s, 1);
+    return ad__prepare(t, x, tq, aq, s, 1);
 }
 
 /* y = the outputs, from the values s holds. */
@@ -69,7 +69,7 @@ int ad_tape_jvp_multi(ad_tape *t, const double *x, size_t k, const double *V,
         ((t->n > 0 && V == NULL) || (t->m > 0 && JV == NULL)))
         return AD_EINVAL;
     /* One forward sweep replays the values and carries the tangents. */
-    int rc = prepare_r(t, x, k, 0, &s, k == 0);
+    int rc = ad__prepare(t, x, k, 0, &s, k == 0);
     if (rc != AD_OK)
         return rc;
     s.q = k;

@@ -164,20 +164,27 @@ static void rev2(ad__sweep *s, double *G0)
     }
 }
 
-/* H v at the values s holds: a tangent sweep along v, then rev2. */
-static void hvp_at(ad__sweep *s, const double *v, size_t unit, double *hv,
-                   double *g)
+/* H v: a tangent sweep along v (replaying the values at s->x on the way
+ * if replay is set, else at the values s holds), then rev2.  AD_OK or
+ * AD_ERETAPE (nothing swept back then: the adjoints stay zero). */
+static int hvp_at(ad__sweep *s, const double *v, size_t unit, double *hv,
+                  double *g, int replay)
 {
     const ad_tape *t = s->t;
     s->q = 1;
     s->V = v;
     s->ldv = 1;
     s->unit0 = unit;
-    ad__forward(s, 0);
+    int rc = ad__forward(s, replay);
+    if (replay)
+        ad__work_set_flip(s->flip);
+    if (rc != AD_OK)
+        return rc;
     if (t->dep[0] != 0)
         s->adj[2 * (size_t)t->dep[0]] = 1.0;
     s->G = hv;
     rev2(s, g);
+    return AD_OK;
 }
 
 /* Sets up s on the calling thread's buffers for second-order sweeps. */
@@ -204,16 +211,13 @@ int ad_tape_hvp(ad_tape *t, const double *x, const double *v, double *hv)
         return AD_EINVAL;
     if (t->custom_no2 > 0)
         return AD_EUNSUPPORTED; /* a custom op without hvp */
-    double **vt, *vf;
+    /* At a new point the replay rides along the tangent sweep: one pass
+     * over the tape instead of two. */
     ad__sweep s;
-    int rc = ad__values(t, x, &vt, &vf);
+    int rc = ad__prepare(t, x, 1, 2, &s, 0);
     if (rc == AD_OK)
-        rc = setup(t, vt, vf, &s);
-    if (rc == AD_OK) {
-        hvp_at(&s, v, 0, hv, NULL);
-        rc = s.err;
-    }
-    return rc;
+        rc = hvp_at(&s, v, 0, hv, NULL, x != NULL);
+    return rc == AD_OK ? s.err : rc;
 }
 
 int ad_tape_hessian(ad_tape *t, const double *x, double *H)
@@ -235,7 +239,7 @@ int ad_tape_hessian(ad_tape *t, const double *x, double *H)
         ad__sweep s;
         int r = setup(t, vt, vf, &s);
         if (r == AD_OK) {
-            hvp_at(&s, NULL, (size_t)i, H + (size_t)i * t->n, NULL);
+            hvp_at(&s, NULL, (size_t)i, H + (size_t)i * t->n, NULL, 0);
             r = s.err;
         }
         if (r != AD_OK) {

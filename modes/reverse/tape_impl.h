@@ -207,6 +207,13 @@ typedef struct ad__sweep {
     int err;          /* first failed callback of a custom node, else 0 */
 } ad__sweep;
 
+/* Checks the tape and prepares s on the calling thread's buffers with tq
+ * tangent and aq adjoint lanes.  At a new point x the values are replayed
+ * (AD_ERETAPE if a comparison flipped; a custom callback's status), unless
+ * replay is 0: the caller then replays them in its own first sweep,
+ * ad__forward(s, 1) (drivers.c). */
+int ad__prepare(ad_tape *t, const double *x, size_t tq, size_t aq,
+                ad__sweep *s, int replay);
 /* Forward: replays the values (if replay; into s->vf, which must then be
  * the flat array under s->vt) and propagates q tangents (q may be 0).
  * Returns AD_OK or AD_ERETAPE. */
