@@ -38,6 +38,7 @@
 
 #include "admix/errors.h"
 #include "admix/sparse_gsl.h"
+#include "drivers_impl.h"
 #include "sparse_impl.h"
 #include "var.h"
 
@@ -66,29 +67,8 @@ int ad__sp_record(const ad_fn *f, const double *x, ad_tape **tp)
         return AD_EUNSUPPORTED;
     if (f->n > SIZE_MAX / sizeof(ad_var) || f->m > SIZE_MAX / sizeof(ad_var))
         return AD_ERANGE;
-    *tp = NULL;
-    ad_tape *t = ad_tape_new();
-    /* Zero ad_vars are constants 0: an output f leaves unset is one. */
-    ad_var *xv = malloc(f->n * sizeof *xv), *yv = calloc(f->m, sizeof *yv);
-    int rc = t && xv && yv ? ad_tape_begin(t) : AD_ENOMEM;
-    if (rc == AD_OK) {
-        rc = ad_independent_array(f->n, x, xv);
-        if (rc == AD_OK) {
-            f->f_var(xv, yv, f->params);
-            rc = ad_dependent_array(f->m, yv);
-        }
-        int rc2 = ad_tape_end(t);
-        if (rc == AD_OK)
-            rc = rc2;
-    }
-    free(xv);
-    free(yv);
-    if (rc != AD_OK) {
-        ad_tape_free(t);
-        return rc;
-    }
-    *tp = t;
-    return AD_OK;
+    /* The drivers' tape of this thread, reused from call to call. */
+    return ad__record(f, x, tp);
 }
 
 /* ---- setting up ------------------------------------------------------------
@@ -396,7 +376,6 @@ int ad_sparse_jacobian(const ad_fn *f, const double *x, ad_sparse **J)
     rc = ad_sparse_jacobian_new(t, AD_SPARSE_AUTO, &S);
     if (rc == AD_OK)
         rc = ad_sparse_jacobian_tape(t, NULL, S);
-    ad_tape_free(t);
     if (rc != AD_OK) {
         ad_sparse_free(S);
         return rc;
@@ -418,7 +397,6 @@ int ad_sparse_hessian(const ad_fn *f, const double *x, ad_sparse **H)
     rc = ad_sparse_hessian_new(t, &S);
     if (rc == AD_OK)
         rc = ad_sparse_hessian_tape(t, NULL, S);
-    ad_tape_free(t);
     if (rc != AD_OK) {
         ad_sparse_free(S);
         return rc;

@@ -948,10 +948,7 @@ int ad_sparsity(const ad_fn *f, const double *x, ad_pattern **J)
         return AD_EINVAL;
     ad_tape *t = NULL;
     int rc = ad__sp_record(f, x, &t);
-    if (rc == AD_OK)
-        rc = ad_tape_sparsity(t, J);
-    ad_tape_free(t);
-    return rc;
+    return rc == AD_OK ? ad_tape_sparsity(t, J) : rc;
 }
 
 int ad_hessian_sparsity(const ad_fn *f, const double *x, ad_pattern **H)
@@ -960,8 +957,5 @@ int ad_hessian_sparsity(const ad_fn *f, const double *x, ad_pattern **H)
         return AD_EINVAL;
     ad_tape *t = NULL;
     int rc = ad__sp_record(f, x, &t);
-    if (rc == AD_OK)
-        rc = ad_tape_hessian_sparsity(t, H);
-    ad_tape_free(t);
-    return rc;
+    return rc == AD_OK ? ad_tape_hessian_sparsity(t, H) : rc;
 }
