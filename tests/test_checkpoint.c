@@ -9,8 +9,13 @@
  * forward steps are held to the closed form t(l, s) (computed here on its
  * own) for every l <= 1000, s <= 25 and a few l = 10^6, and to an
  * independent dynamic program (fewest forward steps, then fewest writes)
- * for l <= 200, s <= 8.  The online schedule is held to its bound: no step
- * advanced more than r(l+1, s) times.
+ * for l <= 200, s <= 8.  The online schedule is held to the best any
+ * schedule can do under its contract (the loop's end is seen at x_l): its
+ * most advances of one step are exactly r(l+1, s) for every l <= 2000 with
+ * s <= 12, every l <= 1000 with s = 16, 20, 25, around every beta(s, r) up
+ * to 10^5 (2 10^4 for s < 4) and at a few l up to 10^6; its forward steps
+ * are at least t(l+1, s), and exactly that while l+1 <= beta(s, 2) (see
+ * online_case).
  */
 #include <limits.h>
 #include <math.h>
@@ -578,7 +583,34 @@ Test(checkpoint, uniform)
 
 /* ---- online -------------------------------------------------------------- */
 
-/* Returns 0 if the case was skipped (take_last and x_l not stored). */
+/* The bound, and why it is r(l+1, s) rather than r(l, s).
+ *
+ * The loop ends when the caller sees x_l, so step l-1 has been ADVANCEd
+ * (without a tape) before the schedule learns that it was the last.  Put a
+ * FIRST_ADJOINT of a step l in at the terminate, and an online run of l
+ * steps is an offline schedule of l+1 steps on the same s slots, with the
+ * same advances.  Griewank's bounds for offline schedules (revolve, the
+ * closed forms above) therefore hold for it with l+1: some step is
+ * advanced at least r(l+1, s) times, and there are at least t(l+1, s)
+ * forward steps.  No schedule can do better under this contract.
+ *
+ * The published online results are stated for a loop whose end is known
+ * before its last step is taken, that step being recorded for its adjoint
+ * from the current state (revolve's FIRST_ADJOINT): in Stumm's code for
+ * Stumm & Walther, "New algorithms for optimal online checkpointing", SIAM
+ * J. Sci. Comput. 32(2), 2010, the reversal starts with the state at
+ * final-1.  Their L steps are our l+1, and their bound r(L, s) is ours,
+ * r(l+1, s).  Wang, Moin & Iaccarino (SIAM J. Sci. Comput. 31(4), 2009)
+ * state that their checkpoints have "the optimal repetition number" at
+ * every time; online.c keeps their levels, and this test holds the
+ * schedule to the lower bound above with no slack: the most advances of
+ * one step must equal r(l+1, s).  Its forward steps must equal t(l+1, s)
+ * while l+1 <= beta(s, 2), the range over which Stumm & Walther's first
+ * algorithm is optimal (the comment of their Online_r2 says so); beyond it
+ * the levels do not minimise the total, which is only measured
+ * (online_total).
+ *
+ * Returns 0 if the case was skipped (take_last and x_l not stored). */
 static int online_case(size_t l, size_t s, int take_last, double *ratio)
 {
     ad_revolve *r = make(ad_revolve_online, 0, s);
@@ -590,32 +622,49 @@ static int online_case(size_t l, size_t s, int take_last, double *ratio)
         return 0;
     }
     long bound = repnum((long)l + 1, (long)s);
-    if (rr.most > bound || rr.used[0] > s)
-        cr_assert_fail("online l=%zu s=%zu: a step advanced %ld times, bound "
-                       "%ld; %zu slots used",
+    uint64_t least = tcost((long)l + 1, (long)s);
+    if (rr.most != bound || rr.used[0] > s)
+        cr_assert_fail("online l=%zu s=%zu: most advances of a step %ld, "
+                       "r(l+1, s) = %ld; %zu slots used",
                        l, s, rr.most, bound, rr.used[0]);
+    /* A caller who takes one more action before it ends the loop (take_last)
+     * lets the schedule drop a snapshot to make room for x_l, which it then
+     * gives back: the bound holds, the least total need not. */
+    if (rr.forward < least ||
+        (!take_last && l + 1 <= beta((long)s, 2) && rr.forward != least))
+        cr_assert_fail("online l=%zu s=%zu: %llu forward steps, "
+                       "t(l+1, s) = %llu",
+                       l, s, (unsigned long long)rr.forward,
+                       (unsigned long long)least);
     if (ratio)
-        *ratio =
-            (double)rr.forward / (double)(l > 1 ? tcost((long)l, (long)s) : 1);
+        *ratio = (double)rr.forward / (double)least;
     ad_revolve_free(r);
     return 1;
 }
 
-Test(checkpoint, online_bound, .timeout = 120)
+Test(checkpoint, online_bound, .timeout = 240)
 {
-    /* Every l up to 400 for small s; wider and longer for some s. */
-    for (size_t s = 1; s <= 8; s++)
-        for (size_t l = 1; l <= 400; l++)
+    /* Every l of a range, for every s of a range: the bound steps up at
+     * each beta(s, r) - 1, and none of them is skipped. */
+    for (size_t s = 1; s <= 12; s++)
+        for (size_t l = 1; l <= 2000; l++)
             online_case(l, s, 0, NULL);
-    static const size_t ss[] = {10, 16, 25};
+    static const size_t ss[] = {16, 20, 25};
     for (size_t i = 0; i < 3; i++)
-        for (size_t l = 1; l <= 3000; l += 7)
+        for (size_t l = 1; l <= 1000; l++)
             online_case(l, ss[i], 0, NULL);
-    /* Around every beta(s, r), where the bound steps up. */
+    /* Around every beta(s, r) further out, where the bound steps up (not
+     * so far for s < 4, whose many repetitions make long runs). */
     for (long s = 2; s <= 25; s++)
-        for (long r = 1; beta(s, r) <= 20000; r++)
-            for (long d = -1; d <= 1; d++)
+        for (long r = 1; beta(s, r) <= (s < 4 ? 20000u : 100000u); r++)
+            for (long d = -2; d <= 1; d++)
                 online_case((size_t)((long)beta(s, r) + d), (size_t)s, 0, NULL);
+    /* Long loops (the table of README.md). */
+    static const struct {
+        size_t l, s;
+    } big[] = {{100000, 10}, {184756, 10}, {1000000, 10}, {1000000, 50}};
+    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++)
+        online_case(big[i].l, big[i].s, 0, NULL);
 }
 
 /* The loop may also end after the schedule stored x_l: its slot is given
@@ -629,8 +678,10 @@ Test(checkpoint, online_terminate_after_take)
     cr_expect(tested > 100, "only %d cases stored x_l", tested);
 }
 
-/* Total forward steps against revolve's t(l, s): measured, reported in
- * README.md; asserted only loosely (the bound above is the contract). */
+/* Total forward steps against their least, t(l+1, s): measured, reported
+ * in README.md, asserted only loosely (the bounds of online_case are the
+ * contract).  Measured for every l <= 2000, s <= 12 past beta(s, 2): mean
+ * 1.00 to 1.08, worst 1.32. */
 Test(checkpoint, online_total)
 {
     static const size_t ss[] = {3, 5, 10, 20};
@@ -644,8 +695,8 @@ Test(checkpoint, online_total)
             worst = q > worst ? q : worst;
             n++;
         }
-        cr_expect(sum / n < 1.15, "s=%zu: mean ratio %.3f", ss[i], sum / n);
-        cr_expect(worst < 1.5, "s=%zu: worst ratio %.3f", ss[i], worst);
+        cr_expect(sum / n < 1.12, "s=%zu: mean ratio %.3f", ss[i], sum / n);
+        cr_expect(worst < 1.4, "s=%zu: worst ratio %.3f", ss[i], worst);
     }
 }
 

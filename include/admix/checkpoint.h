@@ -72,13 +72,20 @@
  *                        Comput. 31(4), 2009), deciding one step early so
  *                        that a state is stored only if it stays; the
  *                        reversal is revolve between the snapshots.  Bound
- *                        (tested): no step is advanced more than r(l+1, s)
- *                        times, the first sweep included, where r is the
- *                        repetition number above -- the offline optimum
- *                        r(l, s), or one more when l = beta(s, r) exactly
- *                        (an online run cannot know that it should stop
- *                        there).  Total forward steps measured: 0 to 10%
- *                        above t(l, s), see README.md.
+ *                        (tested): the most advances of one step are
+ *                        exactly r(l+1, s), the first sweep included, r
+ *                        the repetition number above: r(l, s), or one more
+ *                        when l = beta(s, r) exactly.  No schedule does
+ *                        better when the end is seen at x_l: step l-1 has
+ *                        then been advanced once, and the run is an
+ *                        offline one of l+1 steps.  Published online
+ *                        results count loops that know their last step
+ *                        before taking it (Stumm & Walther, SIAM J. Sci.
+ *                        Comput. 32(2), 2010): their L steps are our l+1,
+ *                        and their bound r(L, s) is this one.
+ *                        Forward steps: t(l+1, s), the least possible,
+ *                        while l+1 <= beta(s, 2); measured up to
+ *                        1.32 t(l+1, s) beyond, see README.md.
  *   ad_revolve_two_level a few slots in memory and more on disk (Aupy,
  *                        Herrmann, Hovland & Robert, "Optimal multistage
  *                        algorithm for adjoint computation", SIAM J. Sci.
