@@ -1,6 +1,11 @@
 /* admix.c -- the `admix` command: subcommand dispatch.
  *
  *     admix demo [--x X]             the seed example by every mode
+ *     admix eval EXPR --at x=2,...   an expression's values
+ *     admix grad EXPR --at x=2,...   its gradient (reverse mode)
+ *     admix jacobian EXPR --at ...   its Jacobian
+ *     admix hessian EXPR --at ...    its Hessian(s)
+ *     admix graph EXPR [--at ...] [--dot | --png FILE]  its recorded tape
  *     admix bench forward [options]  the forward-mode benchmark
  *     admix bench reverse [options]  the reverse-mode benchmark
  *     admix bench mixed [options]    the mixed-mode benchmark
@@ -33,6 +38,16 @@ typedef struct command {
 static const command commands[] = {
     {"demo", "[--x X]", "the seed example sin(x^2): dy/dx by every mode",
      ad_cmd_demo, ad_cmd_demo_usage},
+    {"eval", "EXPR --at x=2,...", "an expression's values at a point",
+     ad_cmd_eval, ad_cmd_eval_usage},
+    {"grad", "EXPR --at x=2,...", "its value and gradient (reverse mode)",
+     ad_cmd_grad, ad_cmd_grad_usage},
+    {"jacobian", "EXPR --at ...", "the Jacobian of its outputs",
+     ad_cmd_jacobian, ad_cmd_jacobian_usage},
+    {"hessian", "EXPR --at ...", "the Hessian of each output", ad_cmd_hessian,
+     ad_cmd_hessian_usage},
+    {"graph", "EXPR [--at ...]", "its tape as text, DOT or PNG", ad_cmd_graph,
+     ad_cmd_graph_usage},
     {"bench", "<benchmark> ...",
      "benchmarks: forward, reverse, mixed modes, checkpointing",
      ad_cmd_bench, ad_cmd_bench_usage},

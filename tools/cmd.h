@@ -33,4 +33,17 @@ void ad_cmd_bench_usage(FILE *out);
 int ad_cmd_revolve(int argc, char **argv);
 void ad_cmd_revolve_usage(FILE *out);
 
+/* `admix eval`, `grad`, `jacobian`, `hessian`, `graph`: the library on an
+ * expression given on the command line (calc.c, expr.c). */
+int ad_cmd_eval(int argc, char **argv);
+void ad_cmd_eval_usage(FILE *out);
+int ad_cmd_grad(int argc, char **argv);
+void ad_cmd_grad_usage(FILE *out);
+int ad_cmd_jacobian(int argc, char **argv);
+void ad_cmd_jacobian_usage(FILE *out);
+int ad_cmd_hessian(int argc, char **argv);
+void ad_cmd_hessian_usage(FILE *out);
+int ad_cmd_graph(int argc, char **argv);
+void ad_cmd_graph_usage(FILE *out);
+
 #endif /* ADMIX_TOOLS_CMD_H */

@@ -188,6 +188,44 @@ int ad_tape_read(ad_tape *tape, FILE *in);
  * needed.  Call it before a thread ends to return its memory. */
 void ad_thread_release(void);
 
+/* ---- printing --------------------------------------------------------- */
+
+/* What ad_tape_print writes (flags), and where. */
+enum {
+    AD_TAPE_PRINT_DOT = 1,     /* Graphviz DOT instead of text */
+    AD_TAPE_PRINT_VALUES = 2,  /* each result's value */
+    AD_TAPE_PRINT_ADJOINTS = 4 /* each result's adjoint (and its value) */
+};
+typedef struct ad_tape_print_opts {
+    unsigned flags; /* AD_TAPE_PRINT_* or'ed; 0: plain text */
+    /* The point of the values and adjoints (n values); NULL: the recorded
+     * one.  At a new point the tape is replayed first. */
+    const double *x;
+    /* The adjoints are those of sum_j w[j] y_j (m weights); NULL: of output
+     * 0 alone. */
+    const double *w;
+    const char *const *inputs;  /* n names, or NULL: x0, x1, ... */
+    const char *const *outputs; /* m names, or NULL: y0, y1, ... */
+} ad_tape_print_opts;
+
+/* Writes the recorded graph to out, one line per node in recording order,
+ * in the spirit of a jaxpr: "v2 = sqr v1", "v3 = sin v2", variables named
+ * v<index>, constants as numbers, array nodes with their arrays ("v7 = dot
+ * v1..v3 [2 3 4]"), a comparison with its recorded outcome ("lt v1 2 ->
+ * true"), between a header line ("# admix tape: 1 input, 1 output, 3
+ * operations") and a line naming the outputs ("out y0 = v3").  With
+ * AD_TAPE_PRINT_VALUES or _ADJOINTS each node that has results gets its
+ * results' values (and adjoints) in aligned columns.  With
+ * AD_TAPE_PRINT_DOT: a Graphviz digraph with one graph node per tape node
+ * (labelled with the same text and annotations) and an edge from the node
+ * that made each argument, inputs as ellipses, outputs as double circles.
+ * opts NULL: plain text.  Returns AD_OK, AD_EINVAL (NULL out or tape, a tape
+ * not successfully recorded, unknown flags), AD_ENOMEM, AD_ERETAPE (a
+ * recorded comparison flips at x: nothing is printed), a custom op's status,
+ * or AD_EIO (writing failed). */
+int ad_tape_print(FILE *out, const ad_tape *tape,
+                  const ad_tape_print_opts *opts);
+
 AD_END_DECLS
 
 #endif /* ADMIX_TAPE_H */
