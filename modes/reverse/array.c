@@ -781,9 +781,12 @@ int ad__array_check(unsigned code, const uint32_t *arg, size_t ncst_avail,
             if (at + 2 > len - 1)
                 return -1;
             uint32_t f = arg[at + 1];
-            if (k[j] > 0 && (f == 0 || (size_t)f + k[j] > r || !ok(ctx, f) ||
-                             !ok(ctx, (uint32_t)(f + k[j] - 1)) ||
-                             !ad__tape_contiguous(NULL, f, k[j])))
+            /* An empty array is recorded as constants: an empty range
+             * would still name its first variable, which the sweeps look
+             * up (a fuzzed file had one far past the tape's end). */
+            if (k[j] == 0 || f == 0 || (size_t)f + k[j] > r || !ok(ctx, f) ||
+                !ok(ctx, (uint32_t)(f + k[j] - 1)) ||
+                !ad__tape_contiguous(NULL, f, k[j]))
                 return -1;
             at += 2;
         } else if (kind == K_LIST) {
