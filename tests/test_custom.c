@@ -22,6 +22,8 @@
 
 #define AD_TEMPLATE "test_custom.inc"
 #include <admix/instantiate.h>
+/* The solve with the custom op as an ad_fn (params: the op), for verify. */
+AD_FN(solve_cust, 12, 4)
 
 /* ---- the op -------------------------------------------------------------- */
 
@@ -147,8 +149,24 @@ static int sol_hvp(const void *ctx, size_t n, const double *x, const double *y,
 static calls counts;
 static const ad_custom solve_op = {"solve3", sol_value, sol_jvp,
                                    sol_vjp,  sol_hvp,   &counts};
+/* sol_vjp with one entry of the result wrong (bbar_1 scaled): what a
+ * hand-written rule with a slip gives. */
+static int sol_vjp_wrong(const void *ctx, size_t n, const double *x,
+                         const double *y, const double *w, size_t m, double *wj)
+{
+    int rc = sol_vjp(ctx, n, x, y, w, m, wj);
+    wj[10] *= 1.01;
+    return rc;
+}
+
 static const ad_custom solve_op1 = {
     "solve3 (first order)", sol_value, sol_jvp, sol_vjp, NULL, &counts};
+static const ad_custom solve_bad = {"solve3 (slip in the vjp)",
+                                    sol_value,
+                                    sol_jvp,
+                                    sol_vjp_wrong,
+                                    NULL,
+                                    &counts};
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -388,6 +406,46 @@ Test(custom, gradient_vs_finite_differences)
     double e = relerr(g, fd, N);
     cr_assert(e <= 1e-7, "gradient vs central differences: %g", e);
     ad_tape_free(t);
+}
+
+/* The verify module checks a custom op's rules like any primitive's.  Its
+ * exact references cannot run the callbacks (the MPFR replay and the
+ * complex step refuse a custom node), so each mode's Jacobian is judged
+ * against finite differences with Richardson extrapolation: the jvp
+ * (forward) and the vjp (reverse) pass, and a vjp with a slip in one entry
+ * fails in reverse mode -- exactly the entries of that column -- while the
+ * forward mode, which does not call it, still passes. */
+Test(custom, checked_by_verify)
+{
+    double x[N];
+    point(4, x);
+    const ad_custom *ops[] = {&solve_op, &solve_op, &solve_bad, &solve_bad};
+    const ad_mode modes[] = {AD_FORWARD, AD_REVERSE, AD_FORWARD, AD_REVERSE};
+    for (int k = 0; k < 4; k++) {
+        ad_fn f = solve_cust_fn(ops[k]);
+        ad_verify_options o;
+        memset(&o, 0, sizeof o);
+        o.mode = modes[k];
+        ad_verify_report *r = NULL;
+        int rc = ad_verify_jacobian(&f, x, &o, &r);
+        cr_assert(rc == AD_OK && r != NULL, "case %d: %d (%s)", k, rc,
+                  ad_strerror(rc));
+        cr_assert(!r->exact, "case %d: an exact reference ran a callback", k);
+        cr_assert(r->rows == M && r->cols == N);
+        if (k < 3) {
+            cr_assert(r->pass && r->nfail == 0, "case %d: %zu entries failed",
+                      k, r->nfail);
+            cr_assert(r->max_rel_err < 1e-8, "case %d: %g", k, r->max_rel_err);
+        } else {
+            cr_assert(!r->pass && r->nfail > 0, "the slip passed");
+            for (size_t e = 0; e < r->nentries; e++)
+                cr_assert(r->entry[e].pass ==
+                              (r->entry[e].j != 10 || r->entry[e].ref == 0.0),
+                          "entry (%zu, %zu)", r->entry[e].i, r->entry[e].j);
+            cr_assert(r->worst[0].j == 10 && !r->worst[0].pass);
+        }
+        ad_verify_report_free(r);
+    }
 }
 
 Test(custom, mixed_and_constant_inputs)
