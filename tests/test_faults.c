@@ -3,11 +3,11 @@
  *
  * Each test runs one representative job (a tape's whole life, the ad_fn
  * drivers, the sparse drivers, checkpointed adjoints and schedules, the
- * MPFR replay) first with no failure, then again and again with the k-th
- * allocation made by libadmix failing, for k = 1, 2, ... until the job
- * makes fewer than k allocations (fault.c interposes malloc and friends).
- * Every run in which an allocation failed must end with AD_ENOMEM, and once
- * the job has freed what it made (and ad_thread_release the thread's
+ * MPFR replay, the verify module) first with no failure, then again and again
+ * with the k-th allocation made by libadmix failing, for k = 1, 2, ... until
+ * the job makes fewer than k allocations (fault.c interposes malloc and
+ * friends). Every run in which an allocation failed must end with AD_ENOMEM,
+ * and once the job has freed what it made (and ad_thread_release the thread's
  * buffers), no block libadmix allocated during the run may be left.  A
  * crash, a wrong status or a leak names the job and k.  Under ASan
  * (./quickstart check --sanitize) the same runs are also checked for
@@ -258,6 +258,20 @@ static int job_mpfr(void)
     return rc;
 }
 
+/* The verify module: a gradient checked against its references, and
+ * finite differences in double and in MPFR. */
+static int job_verify(void)
+{
+    ad_fn f1 = mix_fn(&P1);
+    double J[N], err[N];
+    ad_verify_report *r = NULL;
+    int rc = ad_verify_gradient(&f1, x0, NULL, &r);
+    ad_verify_report_free(r);
+    FIRST(rc, ad_fd_jacobian(&f1, AD_REF_FD_RICHARDSON, x0, 0, J, err));
+    FIRST(rc, ad_fd_jacobian(&f1, AD_REF_FD_MPFR, x0, 128, J, err));
+    return rc;
+}
+
 /* ---- the tests ------------------------------------------------------------
  */
 
@@ -289,6 +303,11 @@ Test(faults, checkpoint)
 Test(faults, mpfr)
 {
     sweep_faults("mpfr", job_mpfr);
+}
+
+Test(faults, verify)
+{
+    sweep_faults("verify", job_verify);
 }
 
 /* The results of a job that saw no failure are those of a run without the
