@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "drivers_impl.h"
+#include "tape_impl.h"
 
 /* Rows of J per vector adjoint sweep of the forced-reverse Jacobian, as in
  * ad_tape_jacobian: enough to amortise reading the tape, few enough that
@@ -194,7 +195,8 @@ static int reverse_rows(ad_tape *t, size_t n, size_t m, double *J)
     long nb = (long)((m + ROWS - 1) / ROWS);
     int rc = AD_OK;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic) if (nb > 1)
+#pragma omp parallel for schedule(dynamic)                                     \
+    if (ad__par_worth((size_t)nb, ad__sweep_seconds(t, ROWS)))
 #endif
     for (long b = 0; b < nb; b++) {
         size_t r0 = (size_t)b * ROWS;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "drivers_impl.h"
+#include "tape_impl.h"
 
 /* Columns per batch: one f_dualv pass, or AD_LANES f_dual passes. */
 #define BATCH ((size_t)AD_LANES)
@@ -97,20 +98,33 @@ static int batch_dual(const ad_fn *f, const double *x, const double *w,
     return st;
 }
 
+/* The columns of the batch starting at column j0 of n. */
+#define BATCH_Q(n, j0) ((n) - (j0) < BATCH ? (n) - (j0) : BATCH)
+
 int ad__fwd_columns(const ad_fn *f, const double *x, const double *w, double *y,
                     double *out)
 {
     size_t n = f->n;
     long nb = (long)((n + BATCH - 1) / BATCH);
-    int st = B_OK;
+    if (nb == 0)
+        return AD_OK;
+    /* The first batch runs here, timed: the others go to threads only if
+     * they hold enough work for it (par.c). */
+    double t0 = ad__seconds();
+    int st = f->f_dualv != NULL
+                 ? batch_dualv(f, x, w, 0, BATCH_Q(n, 0), 1, y, out)
+                 : batch_dual(f, x, w, 0, BATCH_Q(n, 0), 1, y, out);
+    double each = ad__seconds() - t0;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic) reduction(| : st) if (nb > 1)
+#pragma omp parallel for schedule(dynamic)                                     \
+    reduction(|                                                                \
+              : st) if (ad__par_worth((size_t)nb - 1, each))
 #endif
-    for (long b = 0; b < nb; b++) {
+    for (long b = 1; b < nb; b++) {
         size_t j0 = (size_t)b * BATCH;
-        size_t q = n - j0 < BATCH ? n - j0 : BATCH;
-        st |= f->f_dualv != NULL ? batch_dualv(f, x, w, j0, q, b == 0, y, out)
-                                 : batch_dual(f, x, w, j0, q, b == 0, y, out);
+        size_t q = BATCH_Q(n, j0);
+        st |= f->f_dualv != NULL ? batch_dualv(f, x, w, j0, q, 0, y, out)
+                                 : batch_dual(f, x, w, j0, q, 0, y, out);
     }
     if (st & B_NOMEM)
         return AD_ENOMEM;

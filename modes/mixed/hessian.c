@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "drivers_impl.h"
+#include "tape_impl.h"
 
 /* AUTO: forward-over-reverse, or hyper-dual when there is no f_var. */
 static ad_mode second_order(const ad_fn *f, ad_mode mode)
@@ -238,7 +239,7 @@ static int hessian_fd(const ad_fn *f, const double *x, double *H, double *y)
     if (rc != AD_OK)
         return rc;
 #ifdef _OPENMP
-#pragma omp parallel if (n > 1)
+#pragma omp parallel if (ad__par_worth(n, 4 * ad__sweep_seconds(t, 1)))
 #endif
     {
         double *p = ad__dws_array(AD__S_TMP, 2 * n, sizeof *p), *gm = NULL;

@@ -40,6 +40,7 @@
 #include "admix/sparse_gsl.h"
 #include "drivers_impl.h"
 #include "sparse_impl.h"
+#include "tape_impl.h"
 #include "var.h"
 
 /* Lanes per sweep (the dense Jacobian's batch size too). */
@@ -320,7 +321,8 @@ int ad_sparse_jacobian_tape(ad_tape *t, const double *x, ad_sparse *J)
     int rc = AD_OK, rev = J->dir == AD_SPARSE_REVERSE;
     size_t m = w->m, n = w->n, p = w->p;
     long nb = (long)w->nb;
-#pragma omp parallel for schedule(dynamic) if (nb > 1)
+#pragma omp parallel for schedule(dynamic)                                     \
+    if (ad__par_worth((size_t)nb, ad__sweep_seconds(t, SP_LANES)))
     for (long b = 0; b < nb; b++) {
         size_t c0 = (size_t)b * SP_LANES;
         size_t kb = p - c0 < SP_LANES ? p - c0 : SP_LANES;
@@ -352,7 +354,8 @@ int ad_sparse_hessian_tape(ad_tape *t, const double *x, ad_sparse *H)
     int rc = AD_OK;
     size_t n = w->n;
     long p = (long)w->p;
-#pragma omp parallel for schedule(dynamic) if (p > 1)
+#pragma omp parallel for schedule(dynamic)                                     \
+    if (ad__par_worth((size_t)p, 3 * ad__sweep_seconds(t, 2)))
     for (long c = 0; c < p; c++)
         merge_rc(&rc, ad_tape_hvp(t, x, w->seed + (size_t)c * n,
                                   w->comp + (size_t)c * n));

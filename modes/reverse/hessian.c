@@ -234,7 +234,8 @@ int ad_tape_hessian(ad_tape *t, const double *x, double *H)
     /* Column i is H e_i, one forward-over-reverse pass each; the passes
      * share the values and write disjoint rows (H is symmetric: row i is
      * column i), each thread on its own buffers. */
-#pragma omp parallel for schedule(dynamic) if (n > 1)
+#pragma omp parallel for schedule(dynamic)                                     \
+    if (ad__par_worth((size_t)n, 3 * ad__sweep_seconds(t, 2)))
     for (long i = 0; i < n; i++) {
         ad__sweep s;
         int r = setup(t, vt, vf, &s);

@@ -67,7 +67,8 @@ int ad_tape_jacobian(ad_tape *t, const double *x, double *J)
     int fwd = n <= m;
     size_t dirs = fwd ? n : m;
     long nb = (long)((dirs + AD__JB - 1) / AD__JB);
-#pragma omp parallel for schedule(dynamic) if (nb > 1)
+#pragma omp parallel for schedule(dynamic)                                     \
+    if (ad__par_worth((size_t)nb, ad__sweep_seconds(t, AD__JB)))
     for (long b = 0; b < nb; b++) {
         size_t d0 = (size_t)b * AD__JB;
         size_t q = dirs - d0 < AD__JB ? dirs - d0 : AD__JB;

@@ -230,6 +230,19 @@ void ad__reverse(ad__sweep *s);
  * modes/forward/array.c. */
 int ad__map_op_ok(int op);
 
+/* ---- par.c: when OpenMP threads pay ------------------------------------- */
+
+/* Work below this (seconds, on one thread) runs on the calling thread. */
+#define AD__PAR_SECONDS 2e-4
+/* 1 if tasks independent tasks of about seconds_each are worth threads:
+ * OpenMP is on, can use two or more threads here (not inside another
+ * parallel region), and the work exceeds AD__PAR_SECONDS. */
+int ad__par_worth(size_t tasks, double seconds_each);
+/* An estimate of one sweep of tape t with lanes lanes (0 counts as 1). */
+double ad__sweep_seconds(const ad_tape *t, size_t lanes);
+/* Wall-clock seconds from an arbitrary origin. */
+double ad__seconds(void);
+
 /* ---- linear.c ------------------------------------------------------------ */
 
 /* The one-lane reverse sweep of a linearised tape at the recorded point. */
