@@ -81,7 +81,11 @@
  * by the same operations whatever the thread count, so the results are the
  * same bit for bit as a serial run.  The entry points of the ad_fn are then
  * called from several threads at once: those AD_FN() makes are safe unless
- * the function writes to what params points to.
+ * the function writes to what params points to.  A loop goes parallel only
+ * when it holds more than about 0.2 ms of work (estimated from the tape, or
+ * timed on the first batch of forward passes): waking a second thread can
+ * cost milliseconds on a busy machine.  The environment variable
+ * ADMIX_OMP_MIN_SECONDS sets that threshold in seconds (0: always split).
  */
 #ifndef ADMIX_DRIVERS_H
 #define ADMIX_DRIVERS_H

@@ -9,9 +9,12 @@
  * drivers go parallel only when the loop holds more than AD__PAR_SECONDS
  * of work, estimated from the tape (nodes times lanes at a few ns each,
  * the sweeps' measured speed: README's benchmarks) or measured on the
- * loop's first task.  Results do not depend on the choice: every task
- * writes its own part of the output and does the same operations either
- * way. */
+ * loop's first task.  The environment variable ADMIX_OMP_MIN_SECONDS
+ * sets another threshold (0: every loop of two tasks or more goes
+ * parallel; the tests use it).  Results do not depend on the choice: every
+ * task writes its own part of the output and does the same operations
+ * either way. */
+#include <stdlib.h>
 #include <time.h>
 
 #ifdef _OPENMP
@@ -23,12 +26,26 @@
 /* About the cost of one node and lane of a sweep (3 to 6 ns measured). */
 #define NODE_SECONDS 4e-9
 
+/* The threshold: AD__PAR_SECONDS, or ADMIX_OMP_MIN_SECONDS when set to a
+ * number >= 0. */
+static double min_seconds(void)
+{
+    const char *e = getenv("ADMIX_OMP_MIN_SECONDS");
+    if (e != NULL && *e != '\0') {
+        char *end;
+        double v = strtod(e, &end);
+        if (*end == '\0' && v >= 0.0)
+            return v;
+    }
+    return AD__PAR_SECONDS;
+}
+
 int ad__par_worth(size_t tasks, double seconds_each)
 {
 #ifdef _OPENMP
     if (tasks < 2 || omp_get_max_threads() < 2 || omp_in_parallel())
         return 0;
-    return seconds_each * (double)tasks >= AD__PAR_SECONDS;
+    return seconds_each * (double)tasks >= min_seconds();
 #else
     (void)tasks;
     (void)seconds_each;
