@@ -1086,3 +1086,150 @@ Test(cmd, parse_errors_exit_2)
     cr_assert_eq(run(ad_cmd_eval, a5, out, sizeof out, err, sizeof err), 0);
     cr_assert(strstr(out, "usage: admix eval") != NULL);
 }
+
+/* ---- verify and compare (tools/verify.c, compare.c, problems.c) --------- */
+
+/* The default problem, Rosenbrock with n = 10, passes against MPFR. */
+Test(cmd, verify_rosenbrock_passes)
+{
+    /* The JSON report holds every reference's whole Hessian. */
+    static char out[1 << 20], err[4096];
+    const char *a1[] = {"verify", NULL};
+    cr_assert_eq(run(ad_cmd_verify, a1, out, sizeof out, err, sizeof err), 0,
+                 "%s", err);
+    cr_assert(strstr(out, "verify gradient of rosenbrock: n = 10, m = 1") !=
+                  NULL,
+              "%s", out);
+    cr_assert(strstr(out, "PASS: 10 of 10 entries pass") != NULL, "%s", out);
+    cr_assert(strstr(out, "reference    mpfr (256 bits)") != NULL, "%s", out);
+
+    /* The Hessian of the MLP by hyper-duals, as JSON, with the Taylor
+     * test: rates 2 and 3 within pyadjoint's margins. */
+    const char *a2[] = {"verify",    "mlp",    "--n",       "3",
+                        "--hessian", "--mode", "hyperdual", "--json",
+                        "--taylor",  NULL};
+    cr_assert_eq(run(ad_cmd_verify, a2, out, sizeof out, err, sizeof err), 0,
+                 "%s", err);
+    cr_assert(strncmp(out, "{\n  \"problem\": \"mlp\"", 20) == 0, "%s", out);
+    const char *r1 = strstr(out, "\"min_rate1\": ");
+    const char *r2 = strstr(out, "\"min_rate2\": ");
+    cr_assert(r1 != NULL && r2 != NULL, "%s", out);
+    cr_assert(fabs(strtod(r1 + 13, NULL) - 2.0) < 0.1);
+    cr_assert(fabs(strtod(r2 + 13, NULL) - 3.0) < 0.1);
+    cr_assert(strstr(out, "\"pass\": true\n}\n") != NULL, "%s", out);
+
+    /* A Jacobian (reaction, m = n = 4) at a point given by value. */
+    const char *a3[] = {"verify", "reaction", "--n", "4", "--at", "0.25", NULL};
+    cr_assert_eq(run(ad_cmd_verify, a3, out, sizeof out, err, sizeof err), 0,
+                 "%s", err);
+    cr_assert(strstr(out, "PASS: 16 of 16 entries pass") != NULL, "%s", out);
+}
+
+/* An expression: its tape's derivative against finite differences and the
+ * MPFR replay; the seed example's Hessian d2/dx2 sin(x^2) = 2 cos(x^2) -
+ * 4 x^2 sin(x^2) at 2. */
+Test(cmd, verify_expression)
+{
+    static char out[32768], err[4096];
+    const char *a1[] = {"verify",    "sin(x^2)", "--at", "x=2",
+                        "--hessian", "--csv",    NULL};
+    cr_assert_eq(run(ad_cmd_verify, a1, out, sizeof out, err, sizeof err), 0,
+                 "%s", err);
+    /* The CSV has one line per entry; the tested value is the Hessian. */
+    const char *line = strchr(out, '\n');
+    cr_assert_not_null(line);
+    cr_assert(strncmp(line + 1, "0,0,", 4) == 0, "%s", out);
+    double h = strtod(line + 5, NULL);
+    double want = 2.0 * cos(4.0) - 16.0 * sin(4.0);
+    cr_assert(fabs(h - want) <= 1e-12 * fabs(want), "%.17g", h);
+    cr_assert(strstr(err, "MPFR replay of the tape") != NULL, "%s", err);
+    cr_assert(strstr(err, ": pass") != NULL, "%s", err);
+
+    const char *a2[] = {"verify", "x*y + exp(-y), hypot(x, y)", "--at",
+                        "x=2,y=0.5", NULL};
+    cr_assert_eq(run(ad_cmd_verify, a2, out, sizeof out, err, sizeof err), 0,
+                 "%s", err);
+    cr_assert(strstr(out, "verify jacobian of") != NULL, "%s", out);
+    cr_assert(strstr(out, "PASS: 4 of 4 entries pass") != NULL, "%s", out);
+    cr_assert(strstr(out, "max error 0 ulps entrywise") != NULL, "%s", out);
+}
+
+/* Usage errors of verify and compare: exit status 2 and a message. */
+Test(cmd, verify_compare_usage_errors)
+{
+    static char out[16384], err[4096];
+    const char *a1[] = {"verify", "reaction", "--hessian", NULL};
+    cr_assert_eq(run(ad_cmd_verify, a1, out, sizeof out, err, sizeof err), 2);
+    cr_assert(strstr(err, "--hessian needs one output") != NULL, "%s", err);
+    const char *a2[] = {"verify", "x^3", "--at", "x=1", "--sweep", NULL};
+    cr_assert_eq(run(ad_cmd_verify, a2, out, sizeof out, err, sizeof err), 2);
+    const char *a3[] = {"verify", "--mode", "sideways", NULL};
+    cr_assert_eq(run(ad_cmd_verify, a3, out, sizeof out, err, sizeof err), 2);
+    const char *a4[] = {"compare", "sin(x", "--at", "x=1", NULL};
+    cr_assert_eq(run(ad_cmd_compare, a4, out, sizeof out, err, sizeof err), 2);
+    cr_assert(strstr(err, "admix compare: column 6") != NULL, "%s", err);
+    const char *a5[] = {"compare", "x*y", "--at", "x=1", NULL};
+    cr_assert_eq(run(ad_cmd_compare, a5, out, sizeof out, err, sizeof err), 2);
+    cr_assert(strstr(err, "no value for 'y'") != NULL, "%s", err);
+    const char *a6[] = {"compare", "rosenbrock", "--at", "1,2", NULL};
+    cr_assert_eq(run(ad_cmd_compare, a6, out, sizeof out, err, sizeof err), 2);
+    const char *a7[] = {"compare", "--help", NULL};
+    cr_assert_eq(run(ad_cmd_compare, a7, out, sizeof out, err, sizeof err), 0);
+    cr_assert(strstr(out, "usage: admix compare") != NULL);
+}
+
+/* The error column of one CSV row of compare ("first,reverse,ok,..."):
+ * its rel_err, the last field; NaN when the row is missing. */
+static double compare_err(const char *out, const char *what, const char *method)
+{
+    char key[64];
+    snprintf(key, sizeof key, "\n%s,%s,ok,", what, method);
+    const char *r = strstr(out, key);
+    if (r == NULL)
+        return NAN;
+    const char *end = strchr(r + 1, '\n');
+    const char *c = end - 1;
+    while (*c != ',')
+        c--;
+    return strtod(c + 1, NULL);
+}
+
+/* compare: every mode's row is present and its error against MPFR small
+ * (the AD modes to rounding, the differences to their truncation). */
+Test(cmd, compare_rows_and_errors)
+{
+    static char out[32768], err[4096];
+    const char *a1[] = {"compare", "rosenbrock", "--n", "6",
+                        "--quick", "--csv",      NULL};
+    cr_assert_eq(run(ad_cmd_compare, a1, out, sizeof out, err, sizeof err), 0,
+                 "%s", err);
+    cr_assert(
+        strncmp(out, "what,method,status,seconds,ratio,tape_bytes,", 44) == 0);
+    static const char *const exact[] = {"forward dual", "forward dualv",
+                                        "reverse",      "tape reverse",
+                                        "tape forward", "complex step"};
+    for (size_t k = 0; k < sizeof exact / sizeof exact[0]; k++) {
+        double e = compare_err(out, "first", exact[k]);
+        cr_assert(e <= 1e-15, "%s: %g\n%s", exact[k], e, out);
+    }
+    cr_assert(compare_err(out, "first", "fd central") <= 1e-8, "%s", out);
+    cr_assert(compare_err(out, "first", "fd forward") <= 1e-5, "%s", out);
+    cr_assert(compare_err(out, "hessian", "for_rev") <= 1e-15, "%s", out);
+    cr_assert(compare_err(out, "hessian", "hyperdual") <= 1e-15, "%s", out);
+    cr_assert(compare_err(out, "hessian", "fd_rev") <= 1e-7, "%s", out);
+    cr_assert(strstr(out, "\nfirst,mpfr,ok,") != NULL, "%s", out);
+
+    /* An expression with two outputs: a Jacobian, on its tape; no
+     * forward-mode or complex-step rows, no Hessian. */
+    const char *a2[] = {"compare", "x*y + exp(-y), hypot(x, y)",
+                        "--at",    "x=2,y=0.5",
+                        "--quick", "--csv",
+                        NULL};
+    cr_assert_eq(run(ad_cmd_compare, a2, out, sizeof out, err, sizeof err), 0,
+                 "%s", err);
+    cr_assert(compare_err(out, "first", "reverse") <= 1e-15, "%s", out);
+    cr_assert(compare_err(out, "first", "tape forward") <= 1e-15, "%s", out);
+    cr_assert(compare_err(out, "first", "fd central") <= 1e-8, "%s", out);
+    cr_assert(isnan(compare_err(out, "first", "forward dual")), "%s", out);
+    cr_assert(strstr(out, "\nhessian,") == NULL, "%s", out);
+}

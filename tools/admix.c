@@ -6,6 +6,9 @@
  *     admix jacobian EXPR --at ...   its Jacobian
  *     admix hessian EXPR --at ...    its Hessian(s)
  *     admix graph EXPR [--at ...] [--dot | --png FILE]  its recorded tape
+ *     admix verify [PROBLEM | EXPR]  a derivative against MPFR, complex
+ *                                    step and finite differences
+ *     admix compare [PROBLEM | EXPR] every mode: cost, memory, error
  *     admix bench forward [options]  the forward-mode benchmark
  *     admix bench reverse [options]  the reverse-mode benchmark
  *     admix bench mixed [options]    the mixed-mode benchmark
@@ -48,6 +51,12 @@ static const command commands[] = {
      ad_cmd_hessian_usage},
     {"graph", "EXPR [--at ...]", "its tape as text, DOT or PNG", ad_cmd_graph,
      ad_cmd_graph_usage},
+    {"verify", "[PROBLEM | EXPR]",
+     "a derivative against MPFR, complex step, differences", ad_cmd_verify,
+     ad_cmd_verify_usage},
+    {"compare", "[PROBLEM | EXPR]",
+     "every mode: time ratio to f, memory, error", ad_cmd_compare,
+     ad_cmd_compare_usage},
     {"bench", "<benchmark> ...",
      "benchmarks: forward, reverse, mixed modes, checkpointing",
      ad_cmd_bench, ad_cmd_bench_usage},

@@ -46,4 +46,12 @@ void ad_cmd_hessian_usage(FILE *out);
 int ad_cmd_graph(int argc, char **argv);
 void ad_cmd_graph_usage(FILE *out);
 
+/* `admix verify` and `admix compare`: a derivative against the references
+ * of verify.h, and every mode side by side, on a built-in problem or an
+ * expression (verify.c, compare.c, problems.c). */
+int ad_cmd_verify(int argc, char **argv);
+void ad_cmd_verify_usage(FILE *out);
+int ad_cmd_compare(int argc, char **argv);
+void ad_cmd_compare_usage(FILE *out);
+
 #endif /* ADMIX_TOOLS_CMD_H */
