@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1258,4 +1260,28 @@ Test(tape_file, fuzz_regressions)
     closedir(d);
     cr_expect(files > 0, "no file in %s", AD_TEST_FUZZ_DIR);
     ad_tape_free(t);
+}
+
+/* A disk that fills up during ad_tape_save (RLIMIT_FSIZE, the
+ * process's cap on file sizes, with SIGXFSZ ignored so that write fails
+ * with EFBIG): AD_EIO, and no file is left, neither the target nor the
+ * temporary beside it. */
+Test(tape_file, save_on_a_full_disk)
+{
+    ad_tape *a = ad_tape_new();
+    cr_assert(a != NULL);
+    record_small(a, x_rec);
+    int before = count_files();
+    struct rlimit old, lim;
+    cr_assert(getrlimit(RLIMIT_FSIZE, &old) == 0);
+    signal(SIGXFSZ, SIG_IGN);
+    lim = old;
+    lim.rlim_cur = 100; /* the header fits, the nodes do not */
+    cr_assert(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+    int rc = ad_tape_save(a, path_of("full.tape"));
+    cr_assert(setrlimit(RLIMIT_FSIZE, &old) == 0);
+    cr_expect_eq(rc, AD_EIO);
+    cr_expect_eq(count_files(), before, "files left: %d",
+                 count_files() - before);
+    ad_tape_free(a);
 }
