@@ -14,6 +14,7 @@
  * well-scaled functions; the tests allow 1e-7.  Where the same operations
  * run in the same order (threads against the serial run, a twin against
  * its driver) the comparison is bitwise. */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
