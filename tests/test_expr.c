@@ -1233,3 +1233,37 @@ Test(cmd, compare_rows_and_errors)
     cr_assert(isnan(compare_err(out, "first", "forward dual")), "%s", out);
     cr_assert(strstr(out, "\nhessian,") == NULL, "%s", out);
 }
+
+/* graph on a built-in problem: Rosenbrock with n = 3 records 8 nodes per
+ * term (2 terms), 1 for the inputs and a final add; with --at the values
+ * and adjoints are printed, the adjoints of the inputs being the gradient
+ * (checked against its closed form at the point 0.5, 0.25, 2). */
+Test(cmd, graph_builtin_problem)
+{
+    char out[16384], err[1024];
+    const char *a[] = {"graph", "rosenbrock", "--n", "3",
+                       "--at",  "0.5,0.25,2", NULL};
+    cr_assert_eq(run(ad_cmd_graph, a, out, sizeof out, err, sizeof err), 0,
+                 "%s", err);
+    cr_assert(strstr(out, "3 inputs, 1 output") != NULL, "%s", out);
+    const char *in = strstr(out, "= inputs x0 x1 x2");
+    cr_assert_not_null(in, "%s", out);
+    const char *adj = strstr(in, "adjoint [");
+    cr_assert_not_null(adj);
+    double x[3] = {0.5, 0.25, 2.0}, g[3] = {0, 0, 0};
+    for (int i = 0; i < 2; i++) {
+        double t = x[i + 1] - x[i] * x[i];
+        g[i] += -400.0 * x[i] * t - 2.0 * (1.0 - x[i]);
+        g[i + 1] += 200.0 * t;
+    }
+    char *p = (char *)adj + 9;
+    for (int i = 0; i < 3; i++) {
+        double v = strtod(p, &p);
+        cr_assert(fabs(v - g[i]) <= 1e-12 * fmax(1.0, fabs(g[i])),
+                  "adjoint of x%d: %.17g, want %.17g", i, v, g[i]);
+    }
+    /* --n on an expression is a usage error. */
+    const char *b[] = {"graph", "sin(x)", "--n", "3", NULL};
+    cr_assert_eq(run(ad_cmd_graph, b, out, sizeof out, err, sizeof err), 2);
+    cr_assert(strstr(err, "--n applies to a built-in problem") != NULL);
+}

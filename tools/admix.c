@@ -13,6 +13,7 @@
  *     admix bench reverse [options]  the reverse-mode benchmark
  *     admix bench mixed [options]    the mixed-mode benchmark
  *     admix bench checkpoint [options]  checkpointed adjoints of a long loop
+ *     admix bench all [options]      the four in turn
  *     admix revolve --steps L --snapshots S  a checkpointing schedule
  *     admix help [command]           usage, of admix or of one command
  *     admix --version
@@ -58,8 +59,8 @@ static const command commands[] = {
      "every mode: time ratio to f, memory, error", ad_cmd_compare,
      ad_cmd_compare_usage},
     {"bench", "<benchmark> ...",
-     "benchmarks: forward, reverse, mixed modes, checkpointing",
-     ad_cmd_bench, ad_cmd_bench_usage},
+     "benchmarks: forward, reverse, mixed modes, checkpointing", ad_cmd_bench,
+     ad_cmd_bench_usage},
     {"revolve", "--steps L [...]",
      "checkpointing schedules: forward steps, snapshots", ad_cmd_revolve,
      ad_cmd_revolve_usage},
@@ -115,10 +116,23 @@ void ad_cmd_bench_usage(FILE *out)
             "  checkpoint  the adjoint of Lorenz-63 over 10^6 steps: "
             "store-all vs binomial\n"
             "            (revolve) checkpointing, online and two-level\n"
+            "  all       the four in turn, each given the options that "
+            "follow (use those\n"
+            "            they share: --samples N, --quick)\n"
             "\n"
             "'%s bench <benchmark> --help' lists its options.\n",
             ad_cmd_prog, ad_cmd_prog);
 }
+
+/* The benchmarks of bench/, by name, in the order `bench all` runs them. */
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv, const char *prog);
+} benchmarks[] = {{"forward", ad_bench_forward_main},
+                  {"reverse", ad_bench_reverse_main},
+                  {"mixed", ad_bench_mixed_main},
+                  {"checkpoint", ad_bench_checkpoint_main}};
+#define NBENCH (sizeof benchmarks / sizeof *benchmarks)
 
 int ad_cmd_bench(int argc, char **argv)
 {
@@ -131,26 +145,28 @@ int ad_cmd_bench(int argc, char **argv)
         ad_cmd_bench_usage(stdout);
         return AD_CMD_OK;
     }
-    if (!strcmp(argv[1], "forward")) {
-        char prog[64];
-        snprintf(prog, sizeof prog, "%s bench", ad_cmd_prog);
-        return ad_bench_forward_main(argc - 1, argv + 1, prog);
+    char prog[64];
+    snprintf(prog, sizeof prog, "%s bench", ad_cmd_prog);
+    int all = !strcmp(argv[1], "all"), worst = AD_CMD_OK, found = 0;
+    for (size_t k = 0; k < NBENCH; k++) {
+        if (!all && strcmp(argv[1], benchmarks[k].name) != 0)
+            continue;
+        found = 1;
+        if (all) {
+            /* Each benchmark reads argv[0] as its own name. */
+            argv[1] = (char *)benchmarks[k].name;
+            fprintf(stderr, "%s all: %s\n", prog, benchmarks[k].name);
+        }
+        int rc = benchmarks[k].run(argc - 1, argv + 1, prog);
+        if (rc == AD_CMD_USAGE)
+            return rc;
+        if (rc > worst)
+            worst = rc;
+        if (all)
+            printf("\n");
     }
-    if (!strcmp(argv[1], "reverse")) {
-        char prog[64];
-        snprintf(prog, sizeof prog, "%s bench", ad_cmd_prog);
-        return ad_bench_reverse_main(argc - 1, argv + 1, prog);
-    }
-    if (!strcmp(argv[1], "mixed")) {
-        char prog[64];
-        snprintf(prog, sizeof prog, "%s bench", ad_cmd_prog);
-        return ad_bench_mixed_main(argc - 1, argv + 1, prog);
-    }
-    if (!strcmp(argv[1], "checkpoint")) {
-        char prog[64];
-        snprintf(prog, sizeof prog, "%s bench", ad_cmd_prog);
-        return ad_bench_checkpoint_main(argc - 1, argv + 1, prog);
-    }
+    if (found)
+        return worst;
     fprintf(stderr, "%s bench: unknown benchmark '%s'\n", ad_cmd_prog, argv[1]);
     ad_cmd_bench_usage(stderr);
     return AD_CMD_USAGE;

@@ -26,6 +26,7 @@
 
 #include "cmd.h"
 #include "expr.h"
+#include "problems.h"
 
 /* ---- what the command line asked ---------------------------------------- */
 
@@ -41,6 +42,7 @@ typedef struct calc {
     int dot;         /* graph --dot */
     const char *png; /* graph --png FILE */
     long output;     /* --output K, or -1 */
+    long nopt;       /* graph --n N (a built-in problem's size), or 0 */
     /* Filled by setup(): */
     ad_expr *e;
     size_t n, m;
@@ -308,6 +310,16 @@ static int read_args(calc *c, int argc, char **argv, unsigned allowed,
             if ((v = opt_value(c, argc, argv, &i, "--png")) == NULL)
                 return AD_CMD_USAGE;
             c->png = v;
+        } else if ((allowed & O_GRAPH) && is_opt(a, "--n")) {
+            char *end;
+            if ((v = opt_value(c, argc, argv, &i, "--n")) == NULL)
+                return AD_CMD_USAGE;
+            errno = 0;
+            c->nopt = strtol(v, &end, 10);
+            if (end == v || *end != '\0' || c->nopt < 1 || errno != 0) {
+                complain(c, "--n wants a size (1, 2, ...), not '%s'", v);
+                return AD_CMD_USAGE;
+            }
         } else if ((allowed & O_OUTPUT) && is_opt(a, "--output")) {
             char *end;
             if ((v = opt_value(c, argc, argv, &i, "--output")) == NULL)
@@ -1038,10 +1050,11 @@ int ad_cmd_hessian(int argc, char **argv)
 void ad_cmd_graph_usage(FILE *out)
 {
     fprintf(out,
-            "usage: %s graph EXPR [--at x=2,...] [--dot | --png FILE] "
-            "[--output K]\n\n"
-            "The tape recorded for the expression, one line per operation "
-            "(\"v2 = sqr v1\");\n"
+            "usage: %s graph EXPR|PROBLEM [--n N] [--at x=2,...] "
+            "[--dot | --png FILE] [--output K]\n\n"
+            "The tape recorded for the expression (or a built-in problem: "
+            "rosenbrock,\nspeelpenning, mlp, lorenz, reaction, heat, of "
+            "size --n), one line per operation (\"v2 = sqr v1\");\n"
             "with --at, each result's value and its adjoint (the derivative "
             "of output K,\n"
             "default 0, with respect to it) beside it.\n\n%s\n%s"
@@ -1144,13 +1157,30 @@ int ad_cmd_graph(int argc, char **argv)
         complain(&c, "--dot or --png, not both");
         rc = AD_CMD_USAGE;
     }
-    /* Without --at the graph is recorded at 1 for every input and printed
-     * without values: its structure does not depend on the point
-     * (expressions have no branches).  With --at, every input needs its
-     * value. */
-    if (rc == AD_CMD_OK)
+    /* A built-in problem (problems.h) is recorded at its default point,
+     * or at --at's, and printed with values only when --at is given. */
+    ad_cli_problem p;
+    int builtin = rc == AD_CMD_OK && ad_cli_is_builtin(c.expr);
+    if (builtin) {
+        rc = ad_cli_problem_open(&p, "graph", c.expr, c.nopt, c.at, c.nat);
+        if (rc == AD_CMD_OK) {
+            t = p.tape;
+            p.tape = NULL; /* freed below, with the expression's */
+            c.n = p.n;
+            c.m = p.m;
+        }
+    } else if (rc == AD_CMD_OK && c.nopt > 0) {
+        complain(&c, "--n applies to a built-in problem, not to an "
+                     "expression");
+        rc = AD_CMD_USAGE;
+    }
+    /* Without --at an expression's graph is recorded at 1 for every input
+     * and printed without values: its structure does not depend on the
+     * point (expressions have no branches).  With --at, every input needs
+     * its value. */
+    if (rc == AD_CMD_OK && !builtin)
         rc = setup(&c, c.nat > 0);
-    if (rc == AD_CMD_OK && (t = record(&c, AD_EXPR_ALL)) == NULL)
+    if (rc == AD_CMD_OK && !builtin && (t = record(&c, AD_EXPR_ALL)) == NULL)
         rc = AD_CMD_FAILED;
     if (rc == AD_CMD_OK) {
         ad_tape_print_opts o = {0};
@@ -1161,7 +1191,7 @@ int ad_cmd_graph(int argc, char **argv)
             rc = AD_CMD_FAILED;
         } else {
             for (size_t i = 0; i < c.n; i++)
-                in[i] = ad_expr_input(c.e, i);
+                in[i] = builtin ? p.xname[i] : ad_expr_input(c.e, i);
             if (c.m > 0)
                 w[c.output >= 0 ? (size_t)c.output : 0] = 1.0;
             o.inputs = in;
@@ -1185,6 +1215,8 @@ int ad_cmd_graph(int argc, char **argv)
     }
     free(w);
     ad_tape_free(t);
+    if (builtin)
+        ad_cli_problem_close(&p);
     ad_thread_release();
     calc_free(&c);
     return rc < 0 ? AD_CMD_OK : rc;

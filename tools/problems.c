@@ -217,6 +217,16 @@ static void expr_double(const double *x, double *y, const void *params)
             y[j] = NAN;
 }
 
+int ad_cli_is_builtin(const char *spec)
+{
+    static const char *const names[] = {"rosenbrock", "speelpenning", "mlp",
+                                        "lorenz",     "reaction",     "heat"};
+    for (size_t i = 0; spec != NULL && i < sizeof names / sizeof *names; i++)
+        if (!strcmp(spec, names[i]))
+            return 1;
+    return 0;
+}
+
 /* Sets up built-in problem `name` with size n_opt; 0 if there is none of
  * that name. */
 static int builtin(ad_cli_problem *p, const char *name, long n_opt)

@@ -81,6 +81,9 @@ void ad_cli_problem_close(ad_cli_problem *p);
  * texts: a NULL-terminated list of "name  description" lines. */
 extern const char *const ad_cli_problem_help[];
 
+/* 1 if spec names a built-in problem (rosenbrock, ...). */
+int ad_cli_is_builtin(const char *spec);
+
 /* 1 if the executable `prog` is found on PATH. */
 int ad_cli_on_path(const char *prog);
 
