@@ -1267,3 +1267,24 @@ Test(cmd, graph_builtin_problem)
     cr_assert_eq(run(ad_cmd_graph, b, out, sizeof out, err, sizeof err), 2);
     cr_assert(strstr(err, "--n applies to a built-in problem") != NULL);
 }
+
+/* compare --plot without gnuplot on PATH: the table is printed, then a
+ * message says why there is no picture, and the status is 1. */
+Test(cmd, compare_plot_without_gnuplot)
+{
+    static char out[65536];
+    char err[2048];
+    const char *old = getenv("PATH");
+    char *saved = old != NULL ? strdup(old) : NULL;
+    cr_assert(setenv("PATH", "/nonexistent", 1) == 0);
+    const char *a[] = {"compare", "speelpenning", "--n",   "3",
+                       "--quick", "--plot",       "x.png", NULL};
+    int rc = run(ad_cmd_compare, a, out, sizeof out, err, sizeof err);
+    if (saved != NULL) {
+        setenv("PATH", saved, 1);
+        free(saved);
+    }
+    cr_assert_eq(rc, 1, "%s", err);
+    cr_assert(strstr(err, "gnuplot is not installed") != NULL, "%s", err);
+    cr_assert(strstr(out, "tape reverse") != NULL, "%s", out);
+}

@@ -89,9 +89,10 @@ typedef struct cargs {
     int format;
     double min_time; /* seconds per sample */
     int samples;
-    long hess_max; /* Hessians only up to this n */
-    double budget; /* seconds a row may take, estimated beforehand */
-    long threads;  /* OpenMP threads of the drivers */
+    long hess_max;    /* Hessians only up to this n */
+    double budget;    /* seconds a row may take, estimated beforehand */
+    long threads;     /* OpenMP threads of the drivers */
+    const char *plot; /* --plot FILE.png, or NULL */
 } cargs;
 
 /* One method's work, the body bench/'s timer calls. */
@@ -134,7 +135,7 @@ void ad_cmd_compare_usage(FILE *out)
 {
     fprintf(out,
             "usage: %s compare [PROBLEM | EXPR] [--n N] [--at ...] "
-            "[--csv | --json]\n\n"
+            "[--csv | --json] [--plot FILE.png]\n\n"
             "Every applicable mode on one function: the gradient (one "
             "output) or the\n"
             "Jacobian by forward mode, reverse mode, tape sweeps, finite "
@@ -170,7 +171,9 @@ void ad_cmd_compare_usage(FILE *out)
             "  --threads T      OpenMP threads for the drivers' passes "
             "(default 1, so\n"
             "                   that every time is comparable with f's)\n"
-            "  --csv, --json    for scripts\n",
+            "  --csv, --json    for scripts\n"
+            "  --plot FILE.png  the time ratios as a bar chart, drawn by "
+            "gnuplot\n",
             ad_cmd_prog);
 }
 
@@ -184,7 +187,7 @@ static int read_args(cargs *a, int argc, char **argv)
         const char *v = NULL;
         static const char *const valued[] = {
             "--n",           "--at",     "--samples", "--min-time",
-            "--hessian-max", "--budget", "--threads"};
+            "--hessian-max", "--budget", "--threads", "--plot"};
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) {
             size_t len = strlen(valued[k]);
             if (strncmp(s, valued[k], len) == 0 &&
@@ -206,6 +209,8 @@ static int read_args(cargs *a, int argc, char **argv)
             return -1;
         } else if (v != NULL && !strcmp(s, "--at")) {
             a->at[a->nat++] = v;
+        } else if (v != NULL && !strcmp(s, "--plot")) {
+            a->plot = v;
         } else if (v != NULL) {
             /* The numeric options. */
             char *end;
@@ -433,6 +438,50 @@ static void job_body(void *ctx)
     /* Keep the first failure: the timer calls the body many times. */
     if (j->status == AD_OK)
         j->status = st;
+}
+
+/* The time ratios of the rows that ran, as a bar chart on a log scale,
+ * drawn by gnuplot into file; 1 on success (a message on stderr if not). */
+static int plot_rows(const ad_cli_problem *p, const row *r, size_t nr,
+                     const char *file)
+{
+    if (!ad_cli_on_path("gnuplot")) {
+        complain("gnuplot is not installed, so no plot was written "
+                 "(apt-get install gnuplot); the table has the numbers");
+        return 0;
+    }
+    if (strpbrk(file, "'\"\\\n") != NULL || strpbrk(p->name, "'\"\\\n")) {
+        complain("--plot: a file name (and problem) without quotes or "
+                 "backslashes, please");
+        return 0;
+    }
+    fflush(stdout);
+    FILE *g = popen("gnuplot", "w");
+    if (g == NULL) {
+        complain("--plot: cannot run gnuplot: %s", strerror(errno));
+        return 0;
+    }
+    fprintf(g,
+            "set terminal png noenhanced size 900,540\n"
+            "set output '%s'\n"
+            "set title 'admix compare: %s (n = %zu, m = %zu)'\n"
+            "set ylabel 'time / time of f'\nset logscale y\n"
+            "set style fill solid 0.6\nset boxwidth 0.7\n"
+            "set xtics rotate by -35\nset grid ytics\nunset key\n"
+            "plot '-' using 0:2:xtic(1) with boxes\n",
+            file, p->name, p->n, p->m);
+    for (size_t i = 0; i < nr; i++)
+        if (r[i].status == AD_OK && r[i].method != M_F && r[i].ratio > 0)
+            fprintf(g, "\"%s%s\" %.6g\n",
+                    !strcmp(methods[r[i].method].what, "hessian") ? "H " : "",
+                    methods[r[i].method].name, r[i].ratio);
+    fprintf(g, "e\n");
+    if (pclose(g) != 0) {
+        complain("gnuplot failed to write '%s'", file);
+        return 0;
+    }
+    fprintf(stderr, "%s compare: wrote %s\n", ad_cmd_prog, file);
+    return 1;
 }
 
 /* ---- output ------------------------------------------------------------- */
@@ -672,6 +721,8 @@ int ad_cmd_compare(int argc, char **argv)
     omp_set_num_threads(old_threads);
 #endif
     print_rows(&p, &a, r, nr);
+    if (a.plot != NULL && !plot_rows(&p, r, nr, a.plot))
+        rc = AD_CMD_FAILED;
 done:
     free(j.out);
     free(j.y);
