@@ -105,6 +105,11 @@ typedef struct ad_bench_cli {
 int ad_bench_parse(const ad_bench_cli *cli, int argc, char **argv,
                    ad_bench_options *opt);
 
+/* From now on, a line on stderr at most once a second while timings run,
+ * named `name` (kept, not copied), when stderr is a terminal and stdout is
+ * not (timer.c); ad_bench_parse calls it.  NULL stops it. */
+void ad_bench_progress_start(const char *name);
+
 /* The value of the option argv[*i], advancing *i to it; NULL, after a usage
  * error on stderr, when the command line ends first. */
 const char *ad_bench_option_value(const ad_bench_cli *cli, int argc,

@@ -128,6 +128,9 @@ int ad_bench_parse(const ad_bench_cli *cli, int argc, char **argv,
             return 2;
         }
     }
+    static char name[128];
+    snprintf(name, sizeof name, "%s %s", cli->prog, cli->bench);
+    ad_bench_progress_start(name);
     if (g.quick) {
         opt->scale = g.numeric[SCALE] ? opt->scale : 0.01;
         opt->min_sample = g.numeric[MIN_TIME] ? opt->min_sample : 0.002;

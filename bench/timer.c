@@ -14,8 +14,10 @@
 /* clock_gettime is POSIX, not ISO C; the library is compiled with -std=c11. */
 #define _POSIX_C_SOURCE 200809L
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench.h"
 
@@ -24,6 +26,39 @@ double ad_bench_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- progress ------------------------------------------------------------
+ * A benchmark runs for seconds to minutes.  With ad_bench_progress_start,
+ * every timing that ends a second or more after the last line writes one to
+ * stderr: the time so far and the timings done.  Only when stderr is a
+ * terminal and stdout is not: on a terminal the table itself grows as the
+ * rows are measured, and in a log the lines would be noise. */
+static const char *progress_name;
+static double progress_t0, progress_last;
+static long progress_done;
+
+void ad_bench_progress_start(const char *name)
+{
+    progress_name = NULL;
+    if (name == NULL || !isatty(2) || isatty(1))
+        return;
+    progress_name = name;
+    progress_t0 = progress_last = ad_bench_now();
+    progress_done = 0;
+}
+
+static void progress_tick(void)
+{
+    if (progress_name == NULL)
+        return;
+    progress_done++;
+    double t = ad_bench_now();
+    if (t - progress_last < 1.0)
+        return;
+    progress_last = t;
+    fprintf(stderr, "%s: %.0f s, %ld timings done\n", progress_name,
+            t - progress_t0, progress_done);
 }
 
 static double time_reps(ad_bench_body body, void *ctx, long reps)
@@ -97,6 +132,7 @@ int ad_bench_measure_set(int nbody, const ad_bench_body *body, void *const *ctx,
         t[b].reps = reps[b];
         t[b].samples = samples;
     }
+    progress_tick();
     return 0;
 }
 
