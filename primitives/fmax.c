@@ -10,6 +10,9 @@
  * partial, the average of the one-sided derivatives (also for +0 and -0,
  * which compare equal).  With it, the directional derivative along the
  * diagonal (1, 1) is 1, which is exact there.
+ * A tie of zeros, fmax(+0, -0) or fmax(-0, +0), is +0 in every mode (C
+ * leaves the sign unspecified, and glibc's follows the operand order),
+ * as MPFR's mpfr_max gives it: ad__r_fmax in rules.h.
  * Accuracy of the double rules: all exact.
  */
 #include "primitive.h"

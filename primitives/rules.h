@@ -287,6 +287,26 @@ static AD_INLINE double ad__r_hypot_dab(double a, double b, double y)
     return y == 0.0 ? 0.0 : (a / y) * (b / y) / y;
 }
 
+/* fmin/fmax values.  C leaves the sign of fmin(+0, -0) and fmax(+0, -0)
+ * unspecified (C11 F.10.9.2); glibc returns one operand by position, and a
+ * compiler may swap the operands of a call it knows to be commutative, so
+ * that the same expression gave +0 in one mode and -0 in another (found by
+ * the differential fuzzer: atan2(fmax(x - x, -0), -1.5) was +pi or -pi).
+ * At a tie of zeros these return -0 (fmin) and +0 (fmax), as MPFR's
+ * mpfr_min and mpfr_max do. */
+static AD_INLINE double ad__r_fmin(double a, double b)
+{
+    if (a == 0.0 && b == 0.0)
+        return signbit(a) ? a : b;
+    return fmin(a, b);
+}
+static AD_INLINE double ad__r_fmax(double a, double b)
+{
+    if (a == 0.0 && b == 0.0)
+        return signbit(a) ? b : a;
+    return fmax(a, b);
+}
+
 /* fmin/fmax: the partial is 1 for the argument returned, 0 for the other,
  * 1/2 each at a tie (the average of both sides).  A NaN argument is ignored
  * by fmin/fmax, so the other one gets the partial 1. */
@@ -345,18 +365,20 @@ static AD_INLINE double complex ad__cfabs(double complex z)
     return creal(z) < 0.0 ? -z : z;
 }
 
+/* At a tie the imaginary parts are averaged (the partials 1/2 each) and
+ * the real part is that of the double rule, signed zeros included. */
 static AD_INLINE double complex ad__cfmin(double complex z, double complex w)
 {
     double a = creal(z), b = creal(w);
     if (a == b)
-        return 0.5 * (z + w);
+        return AD__CMPLX(ad__r_fmin(a, b), 0.5 * (cimag(z) + cimag(w)));
     return (a < b || b != b) ? z : w;
 }
 static AD_INLINE double complex ad__cfmax(double complex z, double complex w)
 {
     double a = creal(z), b = creal(w);
     if (a == b)
-        return 0.5 * (z + w);
+        return AD__CMPLX(ad__r_fmax(a, b), 0.5 * (cimag(z) + cimag(w)));
     return (a > b || b != b) ? z : w;
 }
 

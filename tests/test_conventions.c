@@ -7,7 +7,8 @@
  * stays 0; pow at a = 0 follows C's pow for df/da (b 0^(b-1)) and has
  * df/db = 0 where 0^b = 0; ad_select takes its second branch when the
  * condition is NaN, and the branch it does not take -- NaN or not -- gives
- * nothing to the derivative (no 0 * NaN).  Each case below is a function of
+ * nothing to the derivative (no 0 * NaN); a tie of +0 and -0 is +0 at fmax
+ * and -0 at fmin, whatever the operand order.  Each case below is a function of
  * two inputs at a point on such a spot, with its value, gradient and
  * (where defined) Hessian written out by hand from those rules, and each is
  * checked, exactly, in every mode: ad_dual and ad_dualv (ad_gradient and
@@ -31,6 +32,7 @@ AD_FN(c_sqrt, 2, 1)
 AD_FN(c_pow, 2, 1)
 AD_FN(c_selnan, 2, 1)
 AD_FN(c_untaken, 2, 1)
+AD_FN(c_zerotie, 2, 1)
 
 typedef struct conv_case {
     const char *name;
@@ -93,6 +95,16 @@ static const conv_case cases[] = {
      {0.0, 6.0},
      1,
      {0.0, 0.0, 0.0, 2.0}},
+    /* +pi from fmax's +0, -pi from fmin's -0: the sum is 0 only when both
+     * signs are right (either wrong gives +-2 pi). */
+    {"signed zeros at fmin/fmax ties",
+     c_zerotie_fn,
+     {2.5, -1.5},
+     {1.0, -1.5},
+     0.0,
+     {0.0, 0.0},
+     1,
+     {0.0, 0.0, 0.0, 0.0}},
     {"NaN branch not taken",
      c_untaken_fn,
      {0.5, 3.0},

@@ -15,6 +15,7 @@
  *     admix bench checkpoint [options]  checkpointed adjoints of a long loop
  *     admix bench all [options]      the four in turn
  *     admix revolve --steps L --snapshots S  a checkpointing schedule
+ *     admix fuzz [--seconds N] [--seed S]  differential testing of the modes
  *     admix help [command]           usage, of admix or of one command
  *     admix --version
  *
@@ -64,6 +65,9 @@ static const command commands[] = {
     {"revolve", "--steps L [...]",
      "checkpointing schedules: forward steps, snapshots", ad_cmd_revolve,
      ad_cmd_revolve_usage},
+    {"fuzz", "[--seconds N] [...]",
+     "every mode on random programs, checked against MPFR", ad_cmd_fuzz,
+     ad_cmd_fuzz_usage},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
 

@@ -46,6 +46,11 @@ void ad_cmd_hessian_usage(FILE *out);
 int ad_cmd_graph(int argc, char **argv);
 void ad_cmd_graph_usage(FILE *out);
 
+/* `admix fuzz`: every mode on random programs against MPFR (fuzz.c,
+ * progen.c). */
+int ad_cmd_fuzz(int argc, char **argv);
+void ad_cmd_fuzz_usage(FILE *out);
+
 /* `admix verify` and `admix compare`: a derivative against the references
  * of verify.h, and every mode side by side, on a built-in problem or an
  * expression (verify.c, compare.c, problems.c). */
