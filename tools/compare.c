@@ -183,27 +183,14 @@ static int read_args(cargs *a, int argc, char **argv)
     if (a->at == NULL)
         return AD_CMD_FAILED;
     for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        const char *v = NULL;
+        const char *s, *v;
         static const char *const valued[] = {
             "--n",           "--at",     "--samples", "--min-time",
             "--hessian-max", "--budget", "--threads", "--plot"};
-        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) {
-            size_t len = strlen(valued[k]);
-            if (strncmp(s, valued[k], len) == 0 &&
-                (s[len] == '\0' || s[len] == '=')) {
-                if (s[len] == '=') {
-                    v = s + len + 1;
-                } else if (i + 1 < argc) {
-                    v = argv[++i];
-                } else {
-                    complain("%s needs a value", s);
-                    return AD_CMD_USAGE;
-                }
-                s = valued[k];
-                break;
-            }
-        }
+        v = ad_cli_option("compare", argc, argv, &i, valued,
+                          sizeof valued / sizeof valued[0], &s);
+        if (s == NULL)
+            return AD_CMD_USAGE;
         if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
             ad_cmd_compare_usage(stdout);
             return -1;

@@ -42,6 +42,29 @@ static void complain(const char *cmd, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+const char *ad_cli_option(const char *cmd, int argc, char **argv, int *i,
+                          const char *const *valued, size_t nvalued,
+                          const char **name)
+{
+    const char *s = argv[*i];
+    *name = s;
+    for (size_t k = 0; k < nvalued; k++) {
+        size_t len = strlen(valued[k]);
+        if (strncmp(s, valued[k], len) != 0 ||
+            (s[len] != '\0' && s[len] != '='))
+            continue;
+        *name = valued[k];
+        if (s[len] == '=')
+            return s + len + 1;
+        if (*i + 1 < argc)
+            return argv[++*i];
+        complain(cmd, "%s needs a value", s);
+        *name = NULL;
+        return NULL;
+    }
+    return NULL;
+}
+
 int ad_cli_on_path(const char *prog)
 {
     const char *path = getenv("PATH");

@@ -84,6 +84,15 @@ extern const char *const ad_cli_problem_help[];
 /* 1 if spec names a built-in problem (rosenbrock, ...). */
 int ad_cli_is_builtin(const char *spec);
 
+/* Reads option argv[*i] of command cmd.  If it is one of valued[0 ..
+ * nvalued-1], written "--name V" or "--name=V", *name is that option and
+ * its value is returned (*i moves past a separate value); if it is not,
+ * *name is argv[*i] and NULL is returned; if its value is missing, a
+ * message goes to stderr, *name is NULL and NULL is returned. */
+const char *ad_cli_option(const char *cmd, int argc, char **argv, int *i,
+                          const char *const *valued, size_t nvalued,
+                          const char **name);
+
 /* 1 if the executable `prog` is found on PATH. */
 int ad_cli_on_path(const char *prog);
 
