@@ -586,6 +586,46 @@ Test(array, var_storage_kinds)
     finish("storage kinds");
 }
 
+/* Big arrays: the node checks whether an array is a range a block of 256
+ * elements at a time; one element out of place anywhere, in the first
+ * block, at a block's edges or in the last partial one, must make it a
+ * list, and the gradient must follow the element. */
+Test(array, var_range_check_big_arrays)
+{
+    enum { N = 700 };
+    static double x[N];
+    static ad_var in[N];
+    static double g[N];
+    const size_t at[] = {0, 1, 255, 256, 257, 300, 511, 512, 513, 699};
+    ad_tape *t = ad_tape_new();
+    cr_assert(t != NULL);
+    for (size_t i = 0; i < N; i++)
+        x[i] = 0.5 + 0.001 * (double)i;
+    for (size_t c = 0; c <= sizeof at / sizeof at[0]; c++) {
+        int moved = c < sizeof at / sizeof at[0];
+        size_t p = moved ? at[c] : N;
+        cr_assert(ad_tape_begin(t) == AD_OK);
+        cr_assert(ad_independent_array(N, x, in) == AD_OK);
+        for (size_t i = 0; i < N; i++)
+            CHECK(in[i].v == x[i] && (i == 0 || in[i].i == in[i - 1].i + 1),
+                  "ad_independent_array: element %zu", i);
+        if (moved)
+            in[p] = ad_mul(in[p], 3.0); /* a variable out of the range */
+        ad_dependent(ad_sum(N, in));
+        cr_assert(ad_tape_end(t) == AD_OK);
+        ad_tape_info info;
+        ad_tape_stats(t, &info);
+        CHECK(moved ? info.args >= N : info.args < 16,
+              "element %zu moved: %zu argument words", p, info.args);
+        cr_assert(ad_tape_gradient(t, NULL, g) == AD_OK);
+        for (size_t i = 0; i < N; i++)
+            CHECK(g[i] == (i == p ? 3.0 : 1.0),
+                  "element %zu moved: g[%zu] = %g", p, i, g[i]);
+    }
+    ad_tape_free(t);
+    finish("range check of big arrays");
+}
+
 /* ---- 2 and 6. tape sweeps against ad_dual
  * ------------------------------------- */
 

@@ -591,15 +591,22 @@ int ad_independent_array(size_t n, const double *x, ad_var *out)
         if (ad__rec_reserve(R, 1, 2, 0, k, 1) != AD_OK)
             return R->err;
         uint32_t r = ad__rec_index(R, R->val);
-        memcpy(R->val, x + i0, k * sizeof(double));
+        double *val = R->val;
         R->val += k;
         R->arg[0] = R->arg[1] = (uint32_t)k;
         R->arg += 2;
         *R->op++ = AD__OP_INDEPS;
+        /* One pass over x for the tape's values and the variables, with
+         * index and tag as one word per element (ad__var_key): the loop is
+         * bound by memory traffic. */
+        uint64_t key = ad__var_key(r, R->tag), step = ad__var_key(1, 0);
+        ad_var *o = out + i0;
+        const double *xs = x + i0;
         for (size_t i = 0; i < k; i++) {
-            out[i0 + i].v = x[i0 + i];
-            out[i0 + i].i = r + (uint32_t)i;
-            out[i0 + i].t = R->tag;
+            double v = xs[i];
+            val[i] = v;
+            o[i].v = v;
+            ad__var_set_key(&o[i], key + i * step);
         }
         R->tape->n += k;
         ad__rec_set_left(R);

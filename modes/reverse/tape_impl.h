@@ -31,6 +31,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "admix/errors.h"
 #include "admix/custom.h"
@@ -96,6 +97,32 @@ struct ad_tape {
     size_t ncustom, custom_cap;
     size_t custom_no2; /* how many of them lack second order (hvp) */
 };
+
+/* The index and tag of an ad_var as one 64-bit word, as the two fields lie
+ * in memory (on either byte order, AD__KEY(i + k, t) = AD__KEY(i, t) +
+ * k * AD__KEY(1, 0) while i + k does not wrap): the array code writes and
+ * checks runs of variables a word per element instead of two fields. */
+_Static_assert(offsetof(ad_var, t) == offsetof(ad_var, i) + 4,
+               "ad_var: i and t must be adjacent");
+static inline uint64_t ad__var_key(uint32_t i, uint32_t t)
+{
+    ad_var x;
+    uint64_t k;
+    x.i = i;
+    x.t = t;
+    memcpy(&k, (const unsigned char *)&x + offsetof(ad_var, i), sizeof k);
+    return k;
+}
+static inline uint64_t ad__var_key_at(const ad_var *x)
+{
+    uint64_t k;
+    memcpy(&k, (const unsigned char *)x + offsetof(ad_var, i), sizeof k);
+    return k;
+}
+static inline void ad__var_set_key(ad_var *x, uint64_t k)
+{
+    memcpy((unsigned char *)x + offsetof(ad_var, i), &k, sizeof k);
+}
 
 /* The node codes laid out as array nodes (array.c). */
 #define AD__IS_ARRAY(code)                                                     \
