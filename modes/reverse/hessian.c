@@ -20,16 +20,48 @@
 #include <omp.h>
 #endif
 
+#include "dispatch.h"
 #include "tape_impl.h"
 
 #define V(i) AD__V(vt, i)
 
-/* One argument's update: p = f_a, h = f_aa adot + f_ab bdot. */
-#define AD__SO(i, p, h)                                                        \
+/* The next node of the sweep (dispatch.h). */
+#define AD__STEP                                                               \
+    if (op == sg->op)                                                          \
+        goto seg_done;                                                         \
+    cur = *--op
+
+/* As in the first-order sweep (sweep.c), the pair of the next result,
+ * r - 1, stays in registers (acc, accd) rather than in A, so that chains
+ * do not pay a store and a load of the same address per node.  Invariant
+ * between two nodes whose next result is r - 1: (acc, accd) is its pair so
+ * far and A's entries for it are 0.  The additions keep their order, so
+ * the results are the same to the bit. */
+#define AD__ACC2_PUT(r)                                                        \
     do {                                                                       \
-        A[2 * (size_t)(i)] += (p)*w;                                           \
-        A[2 * (size_t)(i) + 1] += (p)*wd + (h)*w;                              \
+        A[2 * ((size_t)(r)-1)] = acc;                                          \
+        A[2 * ((size_t)(r)-1) + 1] = accd;                                     \
     } while (0)
+#define AD__ACC2_GET(r)                                                        \
+    do {                                                                       \
+        acc = A[2 * ((size_t)(r)-1)];                                          \
+        accd = A[2 * ((size_t)(r)-1) + 1];                                     \
+        A[2 * ((size_t)(r)-1)] = A[2 * ((size_t)(r)-1) + 1] = 0.0;             \
+    } while (0)
+/* Adds (d, dd) into the pair of variable i. */
+#define AD__ACC2_ADD(i, d, dd)                                                 \
+    do {                                                                       \
+        if ((i) == r - 1) {                                                    \
+            acc += (d);                                                        \
+            accd += (dd);                                                      \
+        } else {                                                               \
+            A[2 * (size_t)(i)] += (d);                                         \
+            A[2 * (size_t)(i) + 1] += (dd);                                    \
+        }                                                                      \
+    } while (0)
+
+/* One argument's update: p = f_a, h = f_aa adot + f_ab bdot. */
+#define AD__SO(i, p, h) AD__ACC2_ADD(i, (p)*w, (p)*wd + (h)*w)
 
 /* The second-order reverse sweep; s->tan holds the forward tangents (one
  * lane), s->adj pairs (adjoint, adjoint tangent) per variable, s->G gets
@@ -41,24 +73,37 @@ static void rev2(ad__sweep *s, double *G0)
     double **vt = s->vt;
     double *A = s->adj, *T = s->tan, *G = s->G;
     size_t nin = t->n;
+#ifdef AD__THREADED
+#include "sweep_table.inc"
+#endif
     for (size_t k = t->nseg; k-- > 0;) {
         const ad__seg *sg = &t->seg[k];
         const uint8_t *op = sg->op + sg->nop;
         const uint32_t *a = sg->arg + sg->narg;
         const double *c = sg->cst + sg->ncst;
         uint32_t r = sg->var0 + sg->nvar;
+        unsigned cur;
+        double acc, accd, w, wd;
+        AD__ACC2_GET(r);
+#ifdef AD__THREADED
+        AD__NEXT;
+        {
+#else
         while (op > sg->op) {
-            unsigned cur = *--op;
-            double w, wd;
+            cur = *--op;
             switch (cur) {
+#endif
+/* Starts the node with result r: (w, wd) its pair; skips the node if both
+ * are 0. */
 #define AD__TAKE(r)                                                            \
-    w = A[2 * (size_t)(r)];                                                    \
-    wd = A[2 * (size_t)(r) + 1];                                               \
-    A[2 * (size_t)(r)] = A[2 * (size_t)(r) + 1] = 0.0;                         \
-    if (w == 0.0 && wd == 0.0)                                                 \
-        break
+    w = acc;                                                                   \
+    wd = accd;                                                                 \
+    AD__ACC2_GET(r);                                                           \
+    if (w == 0.0 && wd == 0.0) {                                               \
+        AD__NEXT;                                                              \
+    }
 #define AD__REV2_1(N, n, k, NC)                                                \
-    case AD_OP_##N: {                                                          \
+    AD__CASE(L_##N, AD_OP_##N) {                                               \
         a--;                                                                   \
         c -= NC;                                                               \
         r--;                                                                   \
@@ -66,12 +111,12 @@ static void rev2(ad__sweep *s, double *G0)
         uint32_t i = a[0];                                                     \
         double x = V(i), y = V(r);                                             \
         AD__SO(i, ad__##n##_d1(x, k, y), ad__##n##_d2(x, k, y) * T[i]);        \
-        break;                                                                 \
+        AD__NEXT;                                                              \
     }
 #define AD_OP1(N, n, ...)  AD__REV2_1(N, n, 0.0, 0)
 #define AD_OP1P(N, n, ...) AD__REV2_1(N, n, c[0], 1)
 #define AD_OP2(N, n, ...)                                                      \
-    case AD_OP_##N: {                                                          \
+    AD__CASE(L_##N, AD_OP_##N) {                                               \
         a -= 2;                                                                \
         r--;                                                                   \
         AD__TAKE(r);                                                           \
@@ -82,9 +127,9 @@ static void rev2(ad__sweep *s, double *G0)
                ad__##n##_daa(x, u, y) * T[i] + dab * T[j]);                    \
         AD__SO(j, ad__##n##_db(x, u, y),                                       \
                dab * T[i] + ad__##n##_dbb(x, u, y) * T[j]);                    \
-        break;                                                                 \
+        AD__NEXT;                                                              \
     }                                                                          \
-    case AD_OP_##N | AD__XC: {                                                 \
+    AD__CASE(L_##N##_XC, AD_OP_##N | AD__XC) {                                 \
         a--;                                                                   \
         c--;                                                                   \
         r--;                                                                   \
@@ -93,9 +138,9 @@ static void rev2(ad__sweep *s, double *G0)
         double x = V(i), y = V(r);                                             \
         AD__SO(i, ad__##n##_da(x, c[0], y),                                    \
                ad__##n##_daa(x, c[0], y) * T[i]);                              \
-        break;                                                                 \
+        AD__NEXT;                                                              \
     }                                                                          \
-    case AD_OP_##N | AD__CX: {                                                 \
+    AD__CASE(L_##N##_CX, AD_OP_##N | AD__CX) {                                 \
         a--;                                                                   \
         c--;                                                                   \
         r--;                                                                   \
@@ -104,22 +149,23 @@ static void rev2(ad__sweep *s, double *G0)
         double u = V(i), y = V(r);                                             \
         AD__SO(i, ad__##n##_db(c[0], u, y),                                    \
                ad__##n##_dbb(c[0], u, y) * T[i]);                              \
-        break;                                                                 \
+        AD__NEXT;                                                              \
     }
 #include "ops.def"
 #undef AD_OP1
 #undef AD_OP1P
 #undef AD_OP2
 #undef AD__REV2_1
-            case AD__OP_INDEP:
+            AD__CASE(L_INDEP, AD__OP_INDEP)
                 r--;
                 nin--;
-                G[nin] = A[2 * (size_t)r + 1];
+                G[nin] = accd;
                 if (G0 != NULL)
-                    G0[nin] = A[2 * (size_t)r];
-                A[2 * (size_t)r] = A[2 * (size_t)r + 1] = 0.0;
-                break;
-            case AD__OP_INDEPS: {
+                    G0[nin] = acc;
+                AD__ACC2_GET(r);
+                AD__NEXT;
+            AD__CASE(L_INDEPS, AD__OP_INDEPS) {
+                AD__ACC2_PUT(r);
                 a -= 2;
                 size_t k = a[0];
                 r -= (uint32_t)k;
@@ -130,24 +176,25 @@ static void rev2(ad__sweep *s, double *G0)
                         G0[nin + i] = A[2 * ((size_t)r + i)];
                 }
                 memset(A + 2 * (size_t)r, 0, 2 * k * sizeof(double));
-                break;
+                AD__ACC2_GET(r);
+                AD__NEXT;
             }
-            case AD__OP_CONST:
+            AD__CASE(L_CONST, AD__OP_CONST)
                 r--;
                 c--;
-                A[2 * (size_t)r] = A[2 * (size_t)r + 1] = 0.0;
-                break;
-            case AD__OP_SELECT: {
+                AD__ACC2_GET(r);
+                AD__NEXT;
+            AD__CASE(L_SELECT, AD__OP_SELECT) {
                 a -= 3;
                 r--;
                 AD__TAKE(r);
                 uint32_t i = V(a[0]) > 0.0 ? a[1] : a[2];
-                A[2 * (size_t)i] += w;
-                A[2 * (size_t)i + 1] += wd;
-                break;
+                AD__ACC2_ADD(i, w, wd);
+                AD__NEXT;
             }
-            default: {
+            AD__DEFAULT {
                 unsigned code = cur & AD__CODE, var = cur & ~AD__CODE;
+                AD__ACC2_PUT(r);
                 if (code >= AD__OP_LT && code <= AD__OP_EQ) {
                     a -= var ? 1 : 2;
                     c -= var ? 2 : 1;
@@ -157,12 +204,20 @@ static void rev2(ad__sweep *s, double *G0)
                     r -= a[1];
                     ad__array_reverse2(s, code, a, c, r);
                 }
-                break;
+                AD__ACC2_GET(r);
+                AD__NEXT;
             }
+#ifdef AD__THREADED
+        }
+    seg_done:
+#else
             }
         }
+#endif
+        AD__ACC2_PUT(r);
     }
 }
+#undef AD__STEP
 
 /* H v: a tangent sweep along v (replaying the values at s->x on the way
  * if replay is set, else at the values s holds), then rev2.  AD_OK or
