@@ -190,6 +190,9 @@ void ad_bench_print_build(FILE *out)
     fprintf(out, "compiler: %s\n", __VERSION__);
 #endif
     fprintf(out, "flags: %s (the last -O wins)\n", AD_BENCH_CFLAGS);
+    fprintf(out, "CBLAS: %s%s (configure --with-cblas)\n", AD_BENCH_CBLAS,
+            strcmp(AD_BENCH_CBLAS, "-lgslcblas") == 0 ? ", GSL's reference"
+                                                      : "");
 }
 
 double ad_bench_reldiff(double a, double b)
