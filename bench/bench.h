@@ -53,7 +53,7 @@ typedef struct ad_bench_timing {
 
 /* The most samples, and bodies, ad_bench_measure_set takes. */
 #define AD_BENCH_MAX_SAMPLES 101
-#define AD_BENCH_MAX_BODIES  12
+#define AD_BENCH_MAX_BODIES  16
 
 /* Times body(ctx): one untimed warm-up call, then `reps` is doubled until
  * one sample of `reps` calls takes at least min_sample seconds, then

@@ -29,6 +29,9 @@
  *                     printed per op): Jacobian taping beside primal value
  *                     taping;
  *   jvp at a new point: ad_tape_jvp(t, x2, v, &y, &jv);
+ *     the same two on a compiled tape: the linearised tape, also given
+ *                     its slots by ad_tape_compile (timed once; not for the
+ *                     array MLP, whose array nodes do not compile);
  *   tape bytes per op: ad_tape_info.bytes / ops;
  *   peak bytes per op: (ad_tape_info.peak_bytes + 8 vars) / ops -- the
  *                     tape's storage at its largest, plus the adjoint array
@@ -117,6 +120,8 @@ enum {
     M_GREC,    /* gradient at the recorded point */
     M_GLIN,    /* the same on a linearised tape (ad_tape_linearize) */
     M_JVP,     /* jvp at a new point */
+    M_GCOMP,   /* gradient at a new point, compiled tape (ad_tape_compile) */
+    M_JCOMP,   /* jvp at a new point, compiled tape */
     M_A_REC,   /* ADOL-C record + gradient */
     M_A_GNEW,  /* ADOL-C gradient at a new point */
     M_A_GREC,  /* ADOL-C gradient from the kept values */
@@ -137,8 +142,9 @@ typedef struct rprob {
     ad_dual *xd;        /* for the ad_dual checks */
     ad_var *xv;         /* the independent variables, reused */
     ad_tape *tape;      /* the reused tape */
-    ad_tape *lin;       /* a tape recorded once and linearised */
+    ad_tape *lin;       /* a tape recorded once, linearised and compiled */
     double lin_time;    /* seconds ad_tape_linearize took */
+    double comp_time;   /* seconds ad_tape_compile took, NAN if it did not */
     int rc;             /* first error of a timed call */
     double sink;        /* every result is added here */
 #ifdef AD_BENCH_HAVE_ADOLC
@@ -274,33 +280,53 @@ static void run_fresh(void *ctx)
     p->sink += y + p->gs[0];
 }
 
+/* A gradient of tape t, at x (NULL: the recorded point), into g. */
+static void gradient_of(rprob *p, ad_tape *t, const double *x, double *g)
+{
+    note(p, ad_tape_gradient(t, x, g));
+    p->sink += g[0];
+}
+
+/* A jvp of tape t at the new point along v. */
+static void jvp_of(rprob *p, ad_tape *t)
+{
+    double y, jv;
+    note(p, ad_tape_jvp(t, p->x2, p->v, &y, &jv));
+    p->sink += y + jv;
+}
+
 static void run_gnew(void *ctx)
 {
     rprob *p = ctx;
-    note(p, ad_tape_gradient(p->tape, p->x2, p->g2));
-    p->sink += p->g2[0];
+    gradient_of(p, p->tape, p->x2, p->g2);
 }
 
 static void run_grec(void *ctx)
 {
     rprob *p = ctx;
-    note(p, ad_tape_gradient(p->tape, NULL, p->g));
-    p->sink += p->g[0];
+    gradient_of(p, p->tape, NULL, p->g);
 }
 
 static void run_glin(void *ctx)
 {
     rprob *p = ctx;
-    note(p, ad_tape_gradient(p->lin, NULL, p->gs));
-    p->sink += p->gs[0];
+    gradient_of(p, p->lin, NULL, p->gs);
+}
+
+static void run_gcomp(void *ctx)
+{
+    rprob *p = ctx;
+    gradient_of(p, p->lin, p->x2, p->gs);
 }
 
 static void run_jvp(void *ctx)
 {
-    rprob *p = ctx;
-    double y, jv;
-    note(p, ad_tape_jvp(p->tape, p->x2, p->v, &y, &jv));
-    p->sink += y + jv;
+    jvp_of(ctx, ((rprob *)ctx)->tape);
+}
+
+static void run_jcomp(void *ctx)
+{
+    jvp_of(ctx, ((rprob *)ctx)->lin);
 }
 
 #ifdef AD_BENCH_HAVE_ADOLC
@@ -455,6 +481,8 @@ static const char *const measure_name[M_COUNT] = {
     "gradient at the recorded point",
     "  the same, linearised tape",
     "jvp at a new point",
+    "gradient, new point, compiled",
+    "jvp, new point, compiled",
     NULL,
     NULL,
     NULL,
@@ -472,8 +500,8 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
     int at[M_COUNT]; /* the measure's place in body[], or -1 */
     int nb = 0;
     static const ad_bench_body all[M_COUNT] = {
-        run_f,     run_fscalar, run_rec,    run_fresh,
-        run_gnew,  run_grec,    run_glin,   run_jvp,
+        run_f,     run_fscalar, run_rec,    run_fresh, run_gnew,
+        run_grec,  run_glin,    run_jvp,    run_gcomp, run_jcomp,
 #ifdef AD_BENCH_HAVE_ADOLC
         run_a_rec, run_a_gnew,  run_a_grec, run_a_jvp,
 #else
@@ -484,10 +512,30 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
 #ifdef AD_BENCH_HAVE_ADOLC
     use_adolc = p->adolc;
 #endif
+    /* The linearised tape: recorded once at x, its partials stored, and
+     * compiled (each timed once: a one-off cost, paid back after a few
+     * sweeps or not). */
+    double ylin;
+    p->lin = ad_tape_new();
+    if (p->lin == NULL || record(p, p->lin, &ylin) != AD_OK) {
+        fprintf(out, "%s: recording the tape to linearise failed\n", p->name);
+        return -1;
+    }
+    double t0 = ad_bench_now();
+    note(p, ad_tape_linearize(p->lin));
+    p->lin_time = ad_bench_now() - t0;
+    t0 = ad_bench_now();
+    int crc = ad_tape_compile(p->lin);
+    p->comp_time = crc == AD_OK ? ad_bench_now() - t0 : NAN;
+    if (crc != AD_EUNSUPPORTED)
+        note(p, crc);
+
     for (int m = 0; m < M_COUNT; m++) {
         int on = 1;
         if (m == M_FSCALAR)
             on = p->is_array;
+        if (m == M_GCOMP || m == M_JCOMP)
+            on = crc == AD_OK;
         if (m >= M_A_REC)
             on = use_adolc;
         at[m] = on ? nb : -1;
@@ -498,21 +546,12 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
         }
     }
 
-    /* The linearised tape: recorded once at x, its partials stored (timed
-     * once: it is a one-off cost, paid back after a few sweeps or not). */
-    double ylin;
-    p->lin = ad_tape_new();
-    if (p->lin == NULL || record(p, p->lin, &ylin) != AD_OK) {
-        fprintf(out, "%s: recording the tape to linearise failed\n", p->name);
+    ad_bench_timing t[M_COUNT];
+    if (ad_bench_measure_set(nb, body, ctx, opt->base.min_sample,
+                             opt->base.samples, t) != 0) {
+        fprintf(out, "%s: too many measures or samples\n", p->name);
         return -1;
     }
-    double t0 = ad_bench_now();
-    note(p, ad_tape_linearize(p->lin));
-    p->lin_time = ad_bench_now() - t0;
-
-    ad_bench_timing t[M_COUNT];
-    ad_bench_measure_set(nb, body, ctx, opt->base.min_sample, opt->base.samples,
-                         t);
     if (p->rc != AD_OK) {
         fprintf(out, "%s: a timed call failed: %s\n", p->name,
                 ad_strerror(p->rc));
@@ -546,7 +585,7 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
 #endif
     fprintf(out, "%s\n", ok ? "" : "  CHECK FAILED");
 
-    for (int m = M_F; m <= M_JVP; m++) {
+    for (int m = M_F; m <= M_JCOMP; m++) {
         if (at[m] < 0)
             continue;
         double ta = TM(m);
@@ -560,6 +599,8 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
                  : m == M_GREC ? M_A_GREC
                  : m == M_GLIN ? M_A_GREC
                  : m == M_JVP  ? M_A_JVP
+                 : m == M_GCOMP ? M_A_GNEW
+                 : m == M_JCOMP ? M_A_JVP
                                : -1;
         char tgt[96] = "";
         if (am >= 0 && at[am] >= 0) {
@@ -569,7 +610,7 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
             if (am == M_A_REC)
                 snprintf(tgt, sizeof tgt, ">=5x ADOL-C %s",
                          verdict(ta / tb <= TARGET_VS_ADOLC_REC, missed));
-            else if (am == M_A_GNEW)
+            else if (m == M_GNEW)
                 snprintf(tgt, sizeof tgt, ">=3x ADOL-C %s",
                          verdict(ta / tb <= TARGET_VS_ADOLC_GRAD, missed));
         } else {
@@ -615,6 +656,8 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
             (TM(M_REC) - TM(M_GREC)) * ns, TM(M_GREC) * ns,
             (TM(M_GNEW) - TM(M_GREC)) * ns, TM(M_JVP) * ns, p->lin_time * ns,
             TM(M_GLIN) * ns);
+    if (at[M_GCOMP] >= 0)
+        fprintf(out, "; compile %.1f (once)", p->comp_time * ns);
     if (use_adolc)
         fprintf(out,
                 "; ADOL-C: record %.1f, reverse %.1f, zos_forward %.1f, "

@@ -102,6 +102,48 @@ Test(errors, op_lookup_round_trip)
     }
 }
 
+/* ---- the linearity flags --------------------------------------------------
+ */
+
+/* What AD_F_LINEAR, AD_F_LIN_XC and AD_F_LIN_CX claim holds: the partial
+ * they name comes out the same at many random arguments and results (the
+ * compiled sweeps drop the values it would otherwise read). */
+Test(errors, linearity_flags_hold)
+{
+    uint64_t s = 99;
+    int flagged = 0;
+    for (int op = 0; op < AD_OP_COUNT; op++) {
+        const ad_op_info *d = ad_op_get(op);
+        unsigned f = d->flags;
+        if (!(f & (AD_F_LINEAR | AD_F_LIN_XC | AD_F_LIN_CX)))
+            continue;
+        flagged++;
+        double c = 0.75, p0[2], p[2];
+        d->d1(0.5, c, 0.0, 0.3, p0);
+        for (int k = 0; k < 200; k++) {
+            s = s * 6364136223846793005u + 1442695040888963407u;
+            double u = (double)(s >> 11) * 0x1p-53 * 8.0 - 4.0;
+            double y = u * u - 1.0;
+            if (f & AD_F_LINEAR) {
+                d->d1(u, y + 0.5, 0.0, y, p);
+                cr_expect(p[0] == p0[0] && (d->arity == 1 || p[1] == p0[1]),
+                          "%s: partials vary", d->name);
+            }
+            if (f & AD_F_LIN_XC) {
+                d->d1(u, c, 0.0, y, p);
+                cr_expect(p[0] == p0[0], "%s: d/da at b = c varies", d->name);
+            }
+            if (f & AD_F_LIN_CX) {
+                double q0[2];
+                d->d1(c, 0.5, 0.0, 0.3, q0);
+                d->d1(c, u, 0.0, y, p);
+                cr_expect(p[1] == q0[1], "%s: d/db at a = c varies", d->name);
+            }
+        }
+    }
+    cr_expect(flagged == 5, "%d flagged primitives", flagged);
+}
+
 /* ---- the table against ops.def ------------------------------------------- */
 
 /* Each line of ops.def, expanded: the enum code, the name, arity, parameter
@@ -140,8 +182,10 @@ Test(errors, table_matches_ops_def)
                   info->name, info->has_param);
         cr_expect(info->flags == expected[i].flags, "%s: flags %#x", info->name,
                   info->flags);
-        cr_expect((info->flags & ~(AD_F_DOMAIN | AD_F_SINGULAR |
-                                   AD_F_NONANALYTIC | AD_F_CSTEP1)) == 0,
+        cr_expect((info->flags &
+                   ~(AD_F_DOMAIN | AD_F_SINGULAR | AD_F_NONANALYTIC |
+                     AD_F_CSTEP1 | AD_F_LINEAR | AD_F_LIN_XC | AD_F_LIN_CX)) ==
+                      0,
                   "%s: unknown flag bits %#x", info->name, info->flags);
         cr_expect(info->value && info->d1 && info->d2, "%s: missing rule",
                   info->name);

@@ -180,6 +180,9 @@ static int job_long_tape(void)
     FIRST(rc, record_long(t));
     FIRST(rc, ad_tape_gradient(t, x, g));
     FIRST(rc, ad_tape_hvp(t, x, x, g));
+    FIRST(rc, ad_tape_compile(t));
+    FIRST(rc, ad_tape_gradient(t, x, g));
+    FIRST(rc, ad_tape_jvp(t, x, x, g, g + 1));
     ad_tape_free(t);
     return rc;
 }

@@ -2033,43 +2033,167 @@ static void check_linear(ad_tape *t, ad_fn f, const double *x,
     free(g0), free(g1), free(w), free(y);
 }
 
-Test(reverse, linearized_tape_same_bits)
+/* One interior point of every primitive in each of its variants (x op x,
+ * x op c, c op x), from seeds base + ...; returns how many. */
+static size_t every_variant(prim_case *pc, unsigned base)
 {
-    ad_tape *t = ad_tape_new();
-    uint64_t s = 777;
-    double x[32], x2[32];
-    prim_case pc[3 * AD_OP_COUNT];
     size_t m = 0;
     for (int op = 0; op < AD_OP_COUNT; op++) {
         const ad_op_info *d = ad_op_get(op);
         for (int variant = 0; variant < (d->arity == 2 ? 3 : 1); variant++) {
-            uint64_t ss = 3000u + 7u * (unsigned)op + (unsigned)variant;
+            uint64_t ss = base + 7u * (unsigned)op + (unsigned)variant;
             cr_assert(interior_points(op, variant, &ss, 1, &pc[m]) == 1);
             m++;
         }
     }
-    allops_params ap = {m, pc};
+    return m;
+}
+
+/* A check of a tape feature on one function, at x and at x2. */
+typedef void (*tape_check)(ad_tape *t, ad_fn f, const double *x,
+                           const double *x2, const char *what);
+
+/* Runs check on one tape for every primitive in each variant (seeds from
+ * base), the array primitives (if arrays), an MLP and ad_select. */
+static void check_functions(ad_tape *t, tape_check check, unsigned base,
+                            uint64_t seed, int arrays)
+{
+    double x[32], x2[32];
+    prim_case pc[3 * AD_OP_COUNT];
+    allops_params ap = {every_variant(pc, base), pc};
     const double one[2] = {1.0, 1.0}, other[2] = {1.0, 1.0};
-    check_linear(t, allops_fn(&ap), one, other, "all primitives");
+    check(t, allops_fn(&ap), one, other, "all primitives");
     for (int i = 0; i < 12; i++) {
         x[i] = 0.2 + 0.05 * i;
         x2[i] = 0.3 - 0.04 * i;
     }
-    check_linear(t, arrays_fn(NULL), x, x2, "arrays");
+    if (arrays)
+        check(t, arrays_fn(NULL), x, x2, "arrays");
     mlp_params lp;
-    mlp_data(&lp, &s);
+    mlp_data(&lp, &seed);
     for (int i = 0; i < 32; i++) {
         x[i] = 0.4 * sin(1.0 + i);
         x2[i] = 0.3 * cos(2.0 + i);
     }
-    check_linear(t, mlp_fn(&lp), x, x2, "mlp");
+    check(t, mlp_fn(&lp), x, x2, "mlp");
     ad_fn fs = sel2_fn(NULL);
     double xs[3] = {0.5, 0.7, 1.3}, xs2[3] = {0.6, 0.8, 1.1};
-    check_linear(t, fs, xs, xs2, "select");
+    check(t, fs, xs, xs2, "select");
+}
+
+Test(reverse, linearized_tape_same_bits)
+{
+    ad_tape *t = ad_tape_new();
+    check_functions(t, check_linear, 3000u, 777, 1);
     IS(ad_tape_linearize(NULL), AD_EINVAL);
     ad_tape *u = ad_tape_new();
     IS(ad_tape_linearize(u), AD_EINVAL);
     ad_tape_free(u);
+    ad_tape_free(t);
+}
+
+/* ---- a compiled tape ------------------------------------------------------
+ */
+
+/* After ad_tape_compile the sweeps at a new point run on slots: the same
+ * rules in the same order, so the same bits as before, for every primitive
+ * and variant, selects and an MLP; sweeps at the recorded point are
+ * unchanged; a new recording drops the compiled form (the sweeps then
+ * follow the new recording).  The random programs of test_fuzz.c check the
+ * same on thousands of tapes. */
+static void check_compiled(ad_tape *t, ad_fn f, const double *x,
+                           const double *x2, const char *what)
+{
+    size_t n = f.n, m = f.m;
+    double *g0 = xmalloc(n * sizeof *g0), *g1 = xmalloc(n * sizeof *g1);
+    double *v = xmalloc(n * sizeof *v), *w = xmalloc(m * sizeof *w);
+    double *y0 = xmalloc(m * sizeof *y0), *y1 = xmalloc(m * sizeof *y1);
+    double *j0 = xmalloc(m * sizeof *j0), *j1 = xmalloc(m * sizeof *j1);
+    for (size_t i = 0; i < n; i++)
+        v[i] = 1.0 - 0.125 * (double)i;
+    for (size_t j = 0; j < m; j++)
+        w[j] = 0.5 + 0.25 * (double)j;
+    OK(record(t, f, x, NULL));
+    OK(ad_tape_gradient(t, x2, g0));
+    OK(ad_tape_jvp(t, x2, v, y0, j0));
+    OK(ad_tape_compile(t));
+    OK(ad_tape_compile(t)); /* again: nothing to do */
+    OK(ad_tape_gradient(t, x2, g1));
+    check_same(g1, g0, n, what);
+    OK(ad_tape_jvp(t, x2, v, y1, j1));
+    check_same(y1, y0, m, what);
+    check_same(j1, j0, m, what);
+    OK(ad_tape_vjp(t, x2, w, y1, g1));
+    OK(ad_tape_gradient(t, NULL, g0)); /* the recorded point, as before */
+    OK(record(t, f, x2, NULL));        /* drops the compiled form */
+    OK(ad_tape_gradient(t, x, g1));
+    OK(record(t, f, x, NULL));
+    OK(ad_tape_gradient(t, NULL, g0));
+    check_same(g1, g0, n, what);
+    free(g0), free(g1), free(v), free(w), free(y0), free(y1), free(j0);
+    free(j1);
+}
+
+Test(reverse, compiled_tape_same_bits)
+{
+    ad_tape *t = ad_tape_new();
+    check_functions(t, check_compiled, 4000u, 778, 0);
+    ad_tape_free(t);
+}
+
+/* The worked example on a compiled tape: d/dx sin(x^2) at a new point. */
+Test(reverse, compiled_tape_worked_example)
+{
+    ad_tape *t = ad_tape_new();
+    OK(ad_tape_begin(t));
+    ad_var x = ad_independent(1.0);
+    ad_dependent(ad_sin(ad_mul(x, x)));
+    OK(ad_tape_end(t));
+    OK(ad_tape_compile(t));
+    double x2 = 2.0, g, y;
+    OK(ad_tape_gradient(t, &x2, &g));
+    OK(ad_tape_eval(t, &x2, &y));
+    cr_expect(y == sin(4.0), "y = %.17g", y);
+    cr_expect(fabs(g - cos(4.0) * 4.0) <= 1e-15, "dy/dx = %.17g", g);
+    cr_expect(fabs(y + 0.7568) < 1e-4 && fabs(g + 2.6146) < 1e-4);
+    ad_tape_free(t);
+}
+
+/* What ad_tape_compile refuses, and that the tape sweeps as before then. */
+Test(reverse, compiled_tape_refusals)
+{
+    IS(ad_tape_compile(NULL), AD_EINVAL);
+    ad_tape *t = ad_tape_new();
+    IS(ad_tape_compile(t), AD_EINVAL); /* nothing recorded */
+    /* Array nodes do not compile; the sweeps are unchanged. */
+    double x[12], x2[12], g0[12], g1[12];
+    for (int i = 0; i < 12; i++) {
+        x[i] = 0.2 + 0.05 * i;
+        x2[i] = 0.3 - 0.04 * i;
+    }
+    OK(record(t, arrays_fn(NULL), x, NULL));
+    OK(ad_tape_gradient(t, x2, g0));
+    IS(ad_tape_compile(t), AD_EUNSUPPORTED);
+    OK(ad_tape_gradient(t, x2, g1));
+    check_same(g1, g0, 12, "arrays");
+    /* A memory cap too small for the compiled form: AD_ENOMEM, and the
+     * tape still sweeps (uncompiled) to the same bits. */
+    rosen_params rp = {50};
+    double xr[50], xr2[50], gr0[50], gr1[50];
+    fill_uniform(&(uint64_t){779}, xr, 50, -1.0, 1.0);
+    fill_uniform(&(uint64_t){780}, xr2, 50, -1.0, 1.0);
+    OK(record(t, rosen_fn(&rp), xr, NULL));
+    ad_tape_info info;
+    ad_tape_stats(t, &info);
+    OK(ad_tape_set_limit(t, info.alloc_bytes + 16));
+    OK(ad_tape_gradient(t, xr2, gr0));
+    IS(ad_tape_compile(t), AD_ENOMEM);
+    OK(ad_tape_gradient(t, xr2, gr1));
+    check_same(gr1, gr0, 50, "capped");
+    OK(ad_tape_set_limit(t, 0));
+    OK(ad_tape_compile(t));
+    OK(ad_tape_gradient(t, xr2, gr1));
+    check_same(gr1, gr0, 50, "compiled after the cap");
     ad_tape_free(t);
 }
 
@@ -2203,8 +2327,8 @@ Test(reverse, threads_record_own_tapes)
 /* Four threads sweeping one finished tape at once (gradients at different
  * points, and at the recorded one; Jacobians of a second tape; flips of a
  * third) give the results of serial sweeps, bit for bit, and each thread
- * sees its own last flip. */
-Test(reverse, threads_sweep_one_tape)
+ * sees its own last flip; with the tapes compiled (ad_tape_compile) too. */
+static void threads_sweep(int compiled)
 {
     uint64_t s = 113;
     mlp_params lp;
@@ -2216,6 +2340,11 @@ Test(reverse, threads_sweep_one_tape)
     OK(record(t, mlp_fn(&lp), x0, NULL));
     OK(record(tj, mix_fn(&mp), x0, NULL));
     OK(record(tb, branchy_fn(NULL), br_base, NULL));
+    if (compiled) {
+        OK(ad_tape_compile(t));
+        OK(ad_tape_compile(tj));
+        OK(ad_tape_compile(tb));
+    }
     static thread_work w[NTHREADS], ref[NTHREADS];
     atomic_int ready, all;
     atomic_init(&ready, 0);
@@ -2257,6 +2386,16 @@ Test(reverse, threads_sweep_one_tape)
     ad_tape_free(t);
     ad_tape_free(tj);
     ad_tape_free(tb);
+}
+
+Test(reverse, threads_sweep_one_tape)
+{
+    threads_sweep(0);
+}
+
+Test(reverse, threads_sweep_one_compiled_tape)
+{
+    threads_sweep(1);
 }
 
 /* ---- 10. recording again into a used tape -------------------------------- */

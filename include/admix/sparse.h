@@ -160,7 +160,13 @@ typedef struct ad_sparse {
 
 /* Analyses the tape once for repeated evaluation: the Jacobian pattern,
  * the coloring(s) and the workspace; values are zero until
- * ad_sparse_jacobian_tape fills them.  *J is the caller's. */
+ * ad_sparse_jacobian_tape fills them.  *J is the caller's.  It also
+ * compiles the tape (ad_tape_compile, which writes to it: not while other
+ * threads sweep it) where it can, so that the sweeps at new points need
+ * arrays as long as the live variables, not the tape;
+ * re-recording the tape drops that (the sweeps then run as they are, with
+ * the same results).  AD_OK, AD_EINVAL, AD_ERANGE or AD_ENOMEM (the tape's
+ * memory cap counts the compiled form). */
 int ad_sparse_jacobian_new(ad_tape *tape, ad_sparse_dir dir, ad_sparse **J);
 /* Fills J->val with the Jacobian at x (NULL: the recorded point), by
  * J->ncolors lanes of forward or reverse sweeps (batches of up to 8 lanes

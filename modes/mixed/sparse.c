@@ -140,8 +140,13 @@ int ad_sparse_jacobian_new(ad_tape *t, ad_sparse_dir dir, ad_sparse **J)
         dir > AD_SPARSE_REVERSE || !tape_ok(t))
         return AD_EINVAL;
     *J = NULL;
+    /* The repeated sweeps run on the compiled tape; one with array nodes
+     * does not compile, and they run on it as it is. */
+    int rc = ad_tape_compile(t);
+    if (rc != AD_OK && rc != AD_EUNSUPPORTED)
+        return rc;
     ad_pattern *P;
-    int rc = ad_tape_sparsity(t, &P);
+    rc = ad_tape_sparsity(t, &P);
     if (rc != AD_OK)
         return rc;
     size_t m = P->m, n = P->n, pc = SIZE_MAX, pr = SIZE_MAX;

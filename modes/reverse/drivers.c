@@ -34,6 +34,12 @@ int ad__prepare(ad_tape *t, const double *x, size_t tq, size_t aq,
     return rc != AD_OK ? rc : s->err;
 }
 
+/* 1 if a sweep at x runs on t's compiled form (slots.c). */
+static int compiled(const ad_tape *t, const double *x)
+{
+    return x != NULL && t != NULL && t->done && ad__slots_ready(t);
+}
+
 static int prepare(ad_tape *t, const double *x, size_t tq, size_t aq,
                    ad__sweep *s)
 {
@@ -55,6 +61,8 @@ int ad_tape_eval(ad_tape *t, const double *x, double *y)
     ad__sweep s;
     if (t != NULL && t->m > 0 && y == NULL)
         return AD_EINVAL;
+    if (compiled(t, x))
+        return ad__slot_jvp(t, x, 0, NULL, y, NULL);
     int rc = prepare(t, x, 0, 0, &s);
     if (rc == AD_OK)
         outputs(&s, y);
@@ -68,6 +76,8 @@ int ad_tape_jvp_multi(ad_tape *t, const double *x, size_t k, const double *V,
     if (t != NULL && k > 0 &&
         ((t->n > 0 && V == NULL) || (t->m > 0 && JV == NULL)))
         return AD_EINVAL;
+    if (compiled(t, x))
+        return ad__slot_jvp(t, x, k, V, y, JV);
     /* One forward sweep replays the values and carries the tangents. */
     int rc = ad__prepare(t, x, k, 0, &s, k == 0);
     if (rc != AD_OK)
@@ -117,6 +127,8 @@ int ad_tape_vjp_multi(ad_tape *t, const double *x, size_t k, const double *W,
     if (t != NULL && k > 0 &&
         ((t->m > 0 && W == NULL) || (t->n > 0 && WJ == NULL)))
         return AD_EINVAL;
+    if (compiled(t, x))
+        return ad__slot_vjp(t, x, k, W, y, WJ);
     int rc = prepare(t, x, 0, k, &s);
     if (rc != AD_OK)
         return rc;
@@ -144,6 +156,8 @@ int ad_tape_gradient(ad_tape *t, const double *x, double *g)
     ad__sweep s;
     if (t == NULL || (g == NULL && t->n > 0) || t->m == 0)
         return AD_EINVAL;
+    if (compiled(t, x))
+        return ad__slot_vjp(t, x, 1, NULL, NULL, g);
     int rc = prepare(t, x, 0, 1, &s);
     if (rc != AD_OK)
         return rc;
@@ -157,7 +171,6 @@ int ad_tape_gradient(ad_tape *t, const double *x, double *g)
         ad__reverse(&s);
     return s.err;
 }
-
 
 int ad__values(ad_tape *t, const double *x, double ***vt, double **vf)
 {

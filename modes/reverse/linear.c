@@ -10,51 +10,14 @@
  * argument words (array nodes' words get none and keep their own rules). */
 #include <stdlib.h>
 #include <string.h>
-#include <threads.h>
 
 #include "tape_impl.h"
-
-/* The node kinds of the linear sweep. */
-enum { L_SCALAR, L_CMP, L_INDEP, L_INDEPS, L_CONST, L_ARRAY, L_BAD };
-
-/* Per op byte: its kind and, for scalar nodes, its argument and constant
- * counts; filled once (call_once) from ad__node_shape. */
-static unsigned char kind_of[256], nargs_of[256], ncst_of[256];
-static once_flag tables_once = ONCE_FLAG_INIT;
-
-static void tables(void)
-{
-    for (unsigned op = 0; op < 256; op++) {
-        unsigned code = op & AD__CODE;
-        size_t na = 0, nc = 0, nr = 0;
-        uint32_t dummy[2] = {1, 1};
-        int ok = ad__node_shape((uint8_t)op, dummy, 2, &na, &nc, &nr) == 0;
-        unsigned char k = L_BAD;
-        if (AD__IS_ARRAY(code) && (op & ~AD__CODE) == 0)
-            k = L_ARRAY;
-        else if (!ok)
-            k = L_BAD;
-        else if (code == AD__OP_INDEP)
-            k = L_INDEP;
-        else if (code == AD__OP_INDEPS)
-            k = L_INDEPS;
-        else if (code == AD__OP_CONST)
-            k = L_CONST;
-        else if (code >= AD__OP_LT && code <= AD__OP_EQ)
-            k = L_CMP;
-        else
-            k = L_SCALAR;
-        kind_of[op] = k;
-        nargs_of[op] = (unsigned char)na;
-        ncst_of[op] = (unsigned char)nc;
-    }
-}
 
 int ad_tape_linearize(ad_tape *t)
 {
     if (t == NULL || !t->done)
         return AD_EINVAL;
-    call_once(&tables_once, tables);
+    const ad__node_kind *K = ad__node_kinds();
     if (t->nseg > t->part_cap) {
         size_t nc = t->nseg;
         double **np = realloc(t->part, nc * sizeof *np);
@@ -88,10 +51,10 @@ int ad_tape_linearize(ad_tape *t)
         for (size_t j = 0; j < sg->nop; j++) {
             uint8_t op = sg->op[j];
             unsigned code = op & AD__CODE, var = op & ~AD__CODE;
-            size_t na = nargs_of[op], nc = ncst_of[op];
+            size_t na = K[op].narg, nc = K[op].ncst;
             double *p = P + (a - sg->arg);
-            switch (kind_of[op]) {
-            case L_SCALAR: {
+            switch (K[op].kind) {
+            case AD__N_SCALAR: {
                 if (code == AD__OP_SELECT) {
                     int take_a = AD__V(vt, a[0]) > 0.0;
                     p[0] = 0.0;
@@ -117,19 +80,19 @@ int ad_tape_linearize(ad_tape *t)
                 r++;
                 break;
             }
-            case L_CMP:
+            case AD__N_CMP:
                 for (size_t i = 0; i < na; i++)
                     p[i] = 0.0;
                 break;
-            case L_INDEP:
-            case L_CONST:
+            case AD__N_INDEP:
+            case AD__N_CONST:
                 r++;
                 break;
-            case L_INDEPS:
+            case AD__N_INDEPS:
                 na = 2;
                 r += a[0];
                 break;
-            default: /* L_ARRAY */
+            default: /* AD__N_ARRAY */
                 na = a[0];
                 nc = a[2];
                 r += a[1];
@@ -148,6 +111,7 @@ int ad_tape_linearize(ad_tape *t)
 void ad__reverse_linear(ad__sweep *s)
 {
     const ad_tape *t = s->t;
+    const ad__node_kind *K = ad__node_kinds();
     double *A = s->adj, *G = s->G;
     size_t nin = t->n;
     for (size_t k = t->nseg; k-- > 0;) {
@@ -159,12 +123,12 @@ void ad__reverse_linear(ad__sweep *s)
         uint32_t r = sg->var0 + sg->nvar;
         while (op > sg->op) {
             uint8_t cur = *--op;
-            size_t na = nargs_of[cur];
-            switch (kind_of[cur]) {
-            case L_SCALAR: {
+            size_t na = K[cur].narg;
+            switch (K[cur].kind) {
+            case AD__N_SCALAR: {
                 a -= na;
                 P -= na;
-                c -= ncst_of[cur];
+                c -= K[cur].ncst;
                 r--;
                 double w = A[r];
                 if (w != 0.0) {
@@ -174,22 +138,22 @@ void ad__reverse_linear(ad__sweep *s)
                 }
                 break;
             }
-            case L_CMP:
+            case AD__N_CMP:
                 a -= na;
                 P -= na;
-                c -= ncst_of[cur];
+                c -= K[cur].ncst;
                 break;
-            case L_INDEP:
+            case AD__N_INDEP:
                 r--;
                 G[--nin] = A[r];
                 A[r] = 0.0;
                 break;
-            case L_CONST:
+            case AD__N_CONST:
                 r--;
                 c--;
                 A[r] = 0.0;
                 break;
-            case L_INDEPS: {
+            case AD__N_INDEPS: {
                 a -= 2;
                 P -= 2;
                 size_t kk = a[0];
@@ -199,7 +163,7 @@ void ad__reverse_linear(ad__sweep *s)
                 memset(A + r, 0, kk * sizeof(double));
                 break;
             }
-            default: /* L_ARRAY */
+            default: /* AD__N_ARRAY */
                 P -= a[-1];
                 a -= a[-1];
                 c -= a[2];

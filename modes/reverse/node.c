@@ -1,10 +1,12 @@
 /* node.c -- the shape of a node (how many args, constants and results it
  * has), from its op byte: for readers of a tape that are not sweeps (the
  * file loader's checks, printers, other replays). */
+#include <threads.h>
+
 #include "tape_impl.h"
 
-int ad__node_shape(uint8_t op, const uint32_t *arg, size_t avail,
-                   size_t *narg, size_t *ncst, size_t *nres)
+int ad__node_shape(uint8_t op, const uint32_t *arg, size_t avail, size_t *narg,
+                   size_t *ncst, size_t *nres)
 {
     unsigned code = op & AD__CODE, var = op & ~AD__CODE;
     *nres = 1;
@@ -64,4 +66,57 @@ int ad__node_shape(uint8_t op, const uint32_t *arg, size_t avail,
     default:
         return -1;
     }
+}
+
+/* Per op byte: its kind and, for scalar nodes, its argument and constant
+ * counts; filled once from ad__node_shape. */
+static ad__node_kind kinds[256];
+static once_flag kinds_once = ONCE_FLAG_INIT;
+
+static void kinds_init(void)
+{
+    for (unsigned op = 0; op < 256; op++) {
+        unsigned code = op & AD__CODE;
+        size_t na = 0, nc = 0, nr = 0;
+        uint32_t dummy[2] = {1, 1};
+        int ok = ad__node_shape((uint8_t)op, dummy, 2, &na, &nc, &nr) == 0;
+        unsigned char k = AD__N_BAD;
+        if (AD__IS_ARRAY(code) && (op & ~AD__CODE) == 0)
+            k = AD__N_ARRAY;
+        else if (!ok)
+            k = AD__N_BAD;
+        else if (code == AD__OP_INDEP)
+            k = AD__N_INDEP;
+        else if (code == AD__OP_INDEPS)
+            k = AD__N_INDEPS;
+        else if (code == AD__OP_CONST)
+            k = AD__N_CONST;
+        else if (code >= AD__OP_LT && code <= AD__OP_EQ)
+            k = AD__N_CMP;
+        else
+            k = AD__N_SCALAR;
+        /* What the node's reverse rule reads: its result and arguments
+         * unless the table says the partials need no value; ad_select its
+         * condition. */
+        unsigned char reads = 0;
+        if (k == AD__N_SCALAR && code == AD__OP_SELECT)
+            reads = AD__READS_ARG0;
+        else if (k == AD__N_SCALAR) {
+            unsigned f = ad_op_get((int)code)->flags, var = op & ~AD__CODE;
+            unsigned lin = AD_F_LINEAR | (var == AD__XC   ? AD_F_LIN_XC
+                                          : var == AD__CX ? AD_F_LIN_CX
+                                                          : 0u);
+            reads = f & lin ? 0 : AD__READS_ALL;
+        }
+        kinds[op].kind = k;
+        kinds[op].narg = (unsigned char)na;
+        kinds[op].ncst = (unsigned char)nc;
+        kinds[op].reads = reads;
+    }
+}
+
+const ad__node_kind *ad__node_kinds(void)
+{
+    call_once(&kinds_once, kinds_init);
+    return kinds;
 }

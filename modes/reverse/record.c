@@ -457,6 +457,7 @@ void ad_tape_free(ad_tape *t)
         if (e == start && t->vtab[e] != NULL)
             free(t->vtab[e]);
     }
+    ad__slots_free(t);
     for (size_t k = 0; k < t->part_cap; k++)
         free(t->part[k]);
     free(t->part);
@@ -510,6 +511,8 @@ void ad__tape_reset(ad_tape *t)
     t->nop = t->narg = t->ncst = t->ncmp = 0;
     t->tmp_need = 0;
     t->linear = 0;
+    if (t->slots != NULL)
+        t->slots->valid = 0;
     t->ncustom = t->custom_no2 = 0;
     t->status = AD_OK;
     t->done = 0;

@@ -68,6 +68,24 @@ typedef struct ad__seg {
     uint32_t nvar; /* results created: var0 .. var0 + nvar - 1 */
 } ad__seg;
 
+/* The compiled form of a recording (slots.c, ad_tape_compile). */
+typedef struct ad__slots {
+    int valid;      /* it is the form of the tape's current recording */
+    uint32_t *word; /* a dummy 0, then the nodes' slot words in order */
+    size_t nword, word_cap;
+    uint32_t *dep; /* the outputs' slots (AD__SLOT_NONE: a constant) */
+    size_t dep_cap;
+    uint32_t *free; /* compiling: the free slots */
+    size_t free_cap;
+    size_t nslot; /* slots */
+    size_t nsave; /* values a forward sweep saves for a reverse one */
+} ad__slots;
+#define AD__SLOT_NONE UINT32_MAX
+/* A result's slot word: the slot, and AD__SLOT_SAVE if the value it
+ * overwrites must be saved (a reverse rule will read it). */
+#define AD__SLOT_MASK 0x7fffffffu
+#define AD__SLOT_SAVE 0x80000000u
+
 struct ad_tape {
     ad__pool ops, args, csts;
     double **vtab;     /* value table: one pointer per entry */
@@ -93,6 +111,7 @@ struct ad_tape {
     double **part;     /* linear.c: per segment, a partial per arg word */
     size_t *part_len;  /* their lengths */
     size_t part_cap;   /* allocated length of part and part_len */
+    ad__slots *slots;  /* slots.c: the compiled form, or NULL */
     const struct ad_custom **custom; /* the custom ops the nodes name */
     size_t ncustom, custom_cap;
     size_t custom_no2; /* how many of them lack second order (hvp) */
@@ -190,6 +209,29 @@ int ad__tape_load_outputs(ad_tape *t, size_t m, const uint32_t *dep,
 int ad__node_shape(uint8_t op, const uint32_t *arg, size_t avail,
                    size_t *narg, size_t *ncst, size_t *nres);
 
+/* The kind of a node, by op byte, for the passes that walk a tape node by
+ * node (linear.c, slots.c): a scalar node (a primitive or ad_select) with
+ * narg args and ncst constants; a comparison (narg args, ncst constants, no
+ * result); an input; k inputs (args [k, k]); a constant; an array node
+ * (its header gives its counts); or an op byte that names no node. */
+enum {
+    AD__N_SCALAR,
+    AD__N_CMP,
+    AD__N_INDEP,
+    AD__N_INDEPS,
+    AD__N_CONST,
+    AD__N_ARRAY,
+    AD__N_BAD
+};
+typedef struct ad__node_kind {
+    unsigned char kind, narg, ncst;
+    unsigned char reads; /* values its reverse rule reads: AD__READS_* */
+} ad__node_kind;
+#define AD__READS_ALL  1u /* its result's and its arguments' */
+#define AD__READS_ARG0 2u /* its first argument's (ad_select's condition) */
+/* The table of the 256 op bytes (filled on first call, thread-safe). */
+const ad__node_kind *ad__node_kinds(void);
+
 /* ---- work.c: the calling thread's sweep buffers ------------------------- */
 
 typedef struct ad__work {
@@ -198,7 +240,12 @@ typedef struct ad__work {
     double *tan;   /* tangents, nvar * q */
     double *adj;   /* adjoints, nvar * q; all zero between sweeps */
     double *tmp;   /* scratch for array nodes */
+    double *sval; /* slots.c: values, tangents and adjoints per slot, */
+    double *stan; /* and the values a forward sweep saves */
+    double *sadj;
+    double *ssave;
     size_t val_cap, vt_cap, tan_cap, adj_cap, tmp_cap;
+    size_t sval_cap, stan_cap, sadj_cap, ssave_cap;
 } ad__work;
 
 /* The calling thread's buffers, grown to hold a sweep of `tape` with q
@@ -206,6 +253,11 @@ typedef struct ad__work {
  * when memory runs out.  The adjoints are zero. */
 ad__work *ad__work_get(const ad_tape *tape, size_t tan_q, size_t adj_q,
                        size_t tmp);
+/* The calling thread's buffers for a compiled sweep (slots.c) of nslot
+ * slots with q tangent and adjoint lanes and nsave saved values; NULL when
+ * memory runs out.  The adjoints are zero. */
+ad__work *ad__work_slots(size_t nslot, size_t tan_q, size_t adj_q,
+                         size_t nsave);
 /* The calling thread's scratch of at least n doubles (shared with the
  * sweeps' tmp; for recording array nodes); NULL when memory runs out. */
 double *ad__work_tmp(size_t n);
@@ -230,6 +282,7 @@ typedef struct ad__sweep {
     double *G;        /* reverse results, q x n row-major */
     size_t q, ldv;
     size_t unit0;     /* V == NULL: the seeds are unit vectors e_unit0.. */
+    double *save; /* compiled sweeps: the overwritten values */
     long flip;        /* first flipped comparison, -1 if none */
     int err;          /* first failed callback of a custom node, else 0 */
 } ad__sweep;
@@ -256,6 +309,30 @@ void ad__reverse(ad__sweep *s);
 /* 1 if op is a unary primitive without parameter (ad_map's ops);
  * modes/forward/array.c. */
 int ad__map_op_ok(int op);
+
+/* ---- slots.c, slot_sweep.c: the compiled form ---------------------------- */
+
+/* 1 if t has a compiled form of its recording. */
+static inline int ad__slots_ready(const ad_tape *t)
+{
+    return t->slots != NULL && t->slots->valid;
+}
+/* Frees t's compiled form (ad_tape_free). */
+void ad__slots_free(ad_tape *t);
+/* At a new point x on the compiled form: the outputs y (may be NULL) and k
+ * tangents JV = J V (k = 0: the values only), or k adjoints WJ = W J (W
+ * NULL: k = 1 and the gradient of output 0).  As ad_tape_jvp_multi and
+ * ad_tape_vjp_multi, arguments checked. */
+int ad__slot_jvp(ad_tape *t, const double *x, size_t k, const double *V,
+                 double *y, double *JV);
+int ad__slot_vjp(ad_tape *t, const double *x, size_t k, const double *W,
+                 double *y, double *WJ);
+/* The sweeps: forward replays the values at s->x into s->vf with s->q
+ * tangents (saving overwritten values in s->save when save is set; AD_OK
+ * or AD_ERETAPE); reverse propagates s->q adjoints from s->adj to s->G,
+ * restoring the values, and leaves s->adj zero. */
+int ad__slot_forward(ad__sweep *s, int save);
+void ad__slot_reverse(ad__sweep *s);
 
 /* ---- par.c: when OpenMP threads pay ------------------------------------- */
 

@@ -31,6 +31,10 @@ static void work_free(void *p)
     free(w->tan);
     free(w->adj);
     free(w->tmp);
+    free(w->sval);
+    free(w->stan);
+    free(w->sadj);
+    free(w->ssave);
     free(w);
 }
 
@@ -77,8 +81,7 @@ double *ad__work_tmp(size_t n)
     return w->tmp;
 }
 
-ad__work *ad__work_get(const ad_tape *t, size_t tan_q, size_t adj_q,
-                       size_t tmp)
+ad__work *ad__work_get(const ad_tape *t, size_t tan_q, size_t adj_q, size_t tmp)
 {
     ad__work *w = work_of_thread();
     if (w == NULL)
@@ -106,6 +109,22 @@ ad__work *ad__work_get(const ad_tape *t, size_t tan_q, size_t adj_q,
     if (newval)
         for (size_t e = 0; e < w->vt_cap; e++)
             w->vt[e] = w->val + (e << AD__VK);
+    return w;
+}
+
+ad__work *ad__work_slots(size_t nslot, size_t tan_q, size_t adj_q, size_t nsave)
+{
+    ad__work *w = work_of_thread();
+    if (w == NULL)
+        return NULL;
+    if ((tan_q != 0 && nslot > SIZE_MAX / sizeof(double) / tan_q) ||
+        (adj_q != 0 && nslot > SIZE_MAX / sizeof(double) / adj_q))
+        return NULL;
+    if (grow(&w->sval, &w->sval_cap, nslot, 0) < 0 ||
+        grow(&w->stan, &w->stan_cap, nslot * tan_q, 0) < 0 ||
+        grow(&w->sadj, &w->sadj_cap, nslot * adj_q, 1) < 0 ||
+        grow(&w->ssave, &w->ssave_cap, nsave, 0) < 0)
+        return NULL;
     return w;
 }
 

@@ -49,6 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 ad_tape_hvp(t, NULL, v, hv);
                 ad_tape_linearize(t);
                 ad_tape_gradient(t, NULL, g);
+                if (ad_tape_compile(t) == AD_OK) {
+                    ad_tape_gradient(t, x, g);
+                    ad_tape_jvp(t, x, v, y, jv);
+                }
             }
         }
     }

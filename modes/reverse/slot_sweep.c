@@ -1,0 +1,155 @@
+/* slot_sweep.c -- the forward and reverse sweeps of a compiled tape
+ * (slots.c): as those of sweep.c, generated from primitives/ops.def, but
+ * each node reads and writes the slots of its slot words instead of one
+ * array entry per variable.  A forward sweep before a reverse one saves the
+ * value each result overwrites; the reverse sweep reads the result's value,
+ * puts the saved one back, and only then reads the arguments' values (a
+ * result may have taken the slot of its own argument). */
+#include <string.h>
+
+#include "tape_impl.h"
+#include "dispatch.h"
+
+/* The tangents of a node with one argument slot i and partial p. */
+#define AD__STAN1(F, p, i, sr)                                                 \
+    do {                                                                       \
+        if (q == 1)                                                            \
+            T[sr] = ad__chain(F, p, T[i]);                                     \
+        else                                                                   \
+            for (size_t l = 0; l < q; l++)                                     \
+                T[(size_t)(sr)*q + l] = ad__chain(F, p, T[(size_t)(i)*q + l]); \
+    } while (0)
+
+/* Writes a result's value into slot sr (its slot word sw), saving the one
+ * it overwrites when the word says so (the save buffer has one spare entry
+ * for the stores that are not kept), and keeps it in a register for the
+ * next node: AD__SV(i) reads slot i. */
+#define AD__SPUT(sw, sr, y)                                                    \
+    do {                                                                       \
+        if (save) {                                                            \
+            *S = AD__SV(sr);                                                   \
+            S += (sw) >> 31;                                                   \
+        }                                                                      \
+        V[sr] = last = (y);                                                    \
+        lslot = (sr);                                                          \
+    } while (0)
+#define AD__SV(i) ((i) == lslot ? last : V[i])
+
+/* The forward sweeps: values only, or with one or q tangent lanes; saving
+ * overwritten values for a reverse sweep or not.  (As in sweep.c, GCC must
+ * not merge the handlers' dispatch jumps.) */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("no-crossjumping")
+#endif
+#define AD__NAME sfwd_values
+#define AD__Q    0
+#define AD__SAVE 0
+#include "slot_fwd.inc"
+#undef AD__NAME
+#undef AD__Q
+#undef AD__SAVE
+#define AD__NAME sfwd_save
+#define AD__Q    0
+#define AD__SAVE 1
+#include "slot_fwd.inc"
+#undef AD__NAME
+#undef AD__Q
+#undef AD__SAVE
+#define AD__NAME sfwd_1
+#define AD__Q    1
+#define AD__SAVE 0
+#include "slot_fwd.inc"
+#undef AD__NAME
+#undef AD__Q
+#undef AD__SAVE
+#define AD__NAME sfwd_q
+#define AD__Q    s->q
+#define AD__SAVE 0
+#include "slot_fwd.inc"
+#undef AD__NAME
+#undef AD__Q
+#undef AD__SAVE
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
+
+int ad__slot_forward(ad__sweep *s, int save)
+{
+    if (save)
+        return sfwd_save(s);
+    return s->q == 0 ? sfwd_values(s) : s->q == 1 ? sfwd_1(s) : sfwd_q(s);
+}
+
+/* Reads a result's value y from slot sr (slot word sw) and puts back the
+ * value its forward sweep saved, if it saved one. */
+#define AD__SRESTORE(sw, sr, y)                                                \
+    double y = V[sr];                                                          \
+    S -= (sw) >> 31;                                                           \
+    V[sr] = (sw) >> 31 ? *S : y
+
+/* One adjoint lane keeps the adjoint of the next node's result slot in a
+ * register, as sweep.c does with r - 1: ns is the slot named by the word
+ * before the current node's words (the next node's last word: its result
+ * slot, if it has one) and acc its adjoint so far, A[ns] being 0 in memory.
+ * AD__SACC_TAKE(w) starts a node (after its words are passed): w = the
+ * adjoint of its result (acc), and acc takes over the next slot.  A node's
+ * result may take the slot of the node before it: acc then starts that
+ * slot's earlier variable at 0, which is what A[ns] holds.  AD__SACC_ADD
+ * adds into slot i's adjoint; AD__SACC_PUT and AD__SACC_GET write acc back
+ * and peek again around a node without a result (word 0 of the words is a
+ * dummy, so that the first node also has a word before it).  Every adjoint
+ * receives its contributions in the same order as without the register. */
+#define AD__SACC_GET()                                                         \
+    do {                                                                       \
+        ns = w[-1] & AD__SLOT_MASK;                                            \
+        acc = A[ns];                                                           \
+        A[ns] = 0.0;                                                           \
+    } while (0)
+#define AD__SACC_PUT() A[ns] = acc
+#define AD__SACC_TAKE(wr)                                                      \
+    double wr = acc;                                                           \
+    AD__SACC_GET()
+#define AD__SACC_ADD(i, d)                                                     \
+    do {                                                                       \
+        if ((i) == ns)                                                         \
+            acc += (d);                                                        \
+        else                                                                   \
+            A[i] += (d);                                                       \
+    } while (0)
+
+/* Takes the adjoint lanes of result slot sr, clearing them, and adds
+ * partial p times them into the lanes of slot i.  A zero adjoint
+ * contributes exactly 0, as in sweep.c; with one lane P is evaluated only
+ * when the adjoint is not zero. */
+#define AD__SADJ1(F, P, i, sr)                                                 \
+    do {                                                                       \
+        if (q == 1) {                                                          \
+            AD__SACC_TAKE(w_);                                                 \
+            if (w_ != 0.0)                                                     \
+                AD__SACC_ADD(i, ad__chain(F, (P), w_));                        \
+        } else {                                                               \
+            double p_ = (P);                                                   \
+            for (size_t l = 0; l < q; l++) {                                   \
+                double w_ = A[(size_t)(sr)*q + l];                             \
+                A[(size_t)(sr)*q + l] = 0.0;                                   \
+                A[(size_t)(i)*q + l] += ad__chain_guarded(p_, w_);             \
+            }                                                                  \
+        }                                                                      \
+    } while (0)
+
+#define AD__NAME srev_1
+#define AD__Q    1
+#include "slot_rev.inc"
+#undef AD__NAME
+#undef AD__Q
+#define AD__NAME srev_q
+#define AD__Q    s->q
+#include "slot_rev.inc"
+#undef AD__NAME
+#undef AD__Q
+
+void ad__slot_reverse(ad__sweep *s)
+{
+    s->q == 1 ? srev_1(s) : srev_q(s);
+}
