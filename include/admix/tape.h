@@ -168,9 +168,8 @@ int ad_tape_linearize(ad_tape *tape);
  * arrays as long as the variables alive at once, not as the tape (plus, for
  * a reverse sweep, the values its rules will read).  Their results are the
  * same to the bit.  It pays off for sweeps with several lanes (jvp_multi,
- * vjp_multi, sparse Jacobians) and for memory; a one-lane gradient on a
- * tape whose nodes mostly use the previous result (an ODE integration) is
- * about 10% slower than without it.  Compiling costs about 4 bytes per
+ * vjp_multi, sparse Jacobians) and for memory; one-lane gradients measured
+ * 5-20% slower than without it (the bench's Rosenbrock, Lorenz and MLP).  Compiling costs about 4 bytes per
  * argument (counted by the memory cap) and 15-35 ns per node, once per
  * recording.  Sweeps at the recorded point, Jacobians and Hessians are
  * unchanged.  The next ad_tape_begin or ad_tape_load drops the compiled

@@ -134,7 +134,10 @@ static int tape_ok(const ad_tape *t)
     return t != NULL && info.status == AD_OK;
 }
 
-int ad_sparse_jacobian_new(ad_tape *t, ad_sparse_dir dir, ad_sparse **J)
+/* ad_sparse_jacobian_new; the tape compiled (for repeated evaluation) if
+ * compile is set. */
+static int jacobian_new(ad_tape *t, ad_sparse_dir dir, ad_sparse **J,
+                        int compile)
 {
     if (J == NULL || t == NULL || dir < AD_SPARSE_AUTO ||
         dir > AD_SPARSE_REVERSE || !tape_ok(t))
@@ -142,7 +145,7 @@ int ad_sparse_jacobian_new(ad_tape *t, ad_sparse_dir dir, ad_sparse **J)
     *J = NULL;
     /* The repeated sweeps run on the compiled tape; one with array nodes
      * does not compile, and they run on it as it is. */
-    int rc = ad_tape_compile(t);
+    int rc = compile ? ad_tape_compile(t) : AD_OK;
     if (rc != AD_OK && rc != AD_EUNSUPPORTED)
         return rc;
     ad_pattern *P;
@@ -215,6 +218,11 @@ int ad_sparse_jacobian_new(ad_tape *t, ad_sparse_dir dir, ad_sparse **J)
     }
     *J = S;
     return AD_OK;
+}
+
+int ad_sparse_jacobian_new(ad_tape *t, ad_sparse_dir dir, ad_sparse **J)
+{
+    return jacobian_new(t, dir, J, 1);
 }
 
 int ad_sparse_hessian_new(ad_tape *t, ad_sparse **H)
@@ -381,7 +389,7 @@ int ad_sparse_jacobian(const ad_fn *f, const double *x, ad_sparse **J)
     int rc = ad__sp_record(f, x, &t);
     if (rc != AD_OK)
         return rc;
-    rc = ad_sparse_jacobian_new(t, AD_SPARSE_AUTO, &S);
+    rc = jacobian_new(t, AD_SPARSE_AUTO, &S, 0); /* one evaluation */
     if (rc == AD_OK)
         rc = ad_sparse_jacobian_tape(t, NULL, S);
     if (rc != AD_OK) {
