@@ -119,35 +119,39 @@ static int last_readers(const ad_tape *t, uint32_t *last, size_t *nword)
  * read by a reverse rule: a result that takes the slot saves it. */
 typedef struct pool {
     ad_tape *t;
-    ad__slots *S;
-    size_t n;
-    uint32_t next; /* slots never used start here */
-    size_t nsave;  /* results that save the value they overwrite */
+    ad__slots *S;   /* S->free is the stack, S->free_cap its room */
+    uint32_t *free; /* S->free, kept here for the loop */
+    size_t n, cap;  /* entries in use, and S->free_cap */
+    uint32_t next;  /* slots never used start here */
+    size_t nsave;   /* results that save the value they overwrite */
     int err;
 } pool;
 
-static void give(pool *P, uint32_t s)
+/* Doubles the stack's room; AD_ENOMEM (in P->err) if it cannot. */
+static int grow_pool(pool *P)
 {
     ad__slots *S = P->S;
-    if (P->n == S->free_cap) {
-        size_t nc = S->free_cap ? 2 * S->free_cap : 1024;
-        uint32_t *nf = ad__tape_alloc(P->t, nc * sizeof *nf);
-        if (nf == NULL) {
-            P->err = AD_ENOMEM;
-            return;
-        }
-        if (P->n > 0)
-            memcpy(nf, S->free, P->n * sizeof *nf);
-        ad__tape_release(P->t, S->free, S->free_cap * sizeof *S->free);
-        S->free = nf;
-        S->free_cap = nc;
-    }
-    S->free[P->n++] = s;
+    size_t nc = P->cap ? 2 * P->cap : 1024;
+    uint32_t *nf = ad__tape_alloc(P->t, nc * sizeof *nf);
+    if (nf == NULL)
+        return P->err = AD_ENOMEM;
+    if (P->n > 0)
+        memcpy(nf, P->free, P->n * sizeof *nf);
+    ad__tape_release(P->t, S->free, S->free_cap * sizeof *S->free);
+    P->free = S->free = nf;
+    P->cap = S->free_cap = nc;
+    return AD_OK;
 }
 
-static uint32_t take(pool *P)
+static inline void give(pool *P, uint32_t s)
 {
-    return P->n > 0 ? P->S->free[--P->n] : P->next++;
+    if (P->n < P->cap || grow_pool(P) == AD_OK)
+        P->free[P->n++] = s;
+}
+
+static inline uint32_t take(pool *P)
+{
+    return P->n > 0 ? P->free[--P->n] : P->next++;
 }
 
 /* Pass 2: the slots of every node, written to out; slot[v] is variable v's
@@ -230,7 +234,7 @@ int ad_tape_compile(ad_tape *t)
         (rc = reserve(t, (void **)&S->dep, &S->dep_cap, t->m,
                       sizeof *S->dep)) != AD_OK)
         return rc;
-    pool P = {t, S, 0, 0, 0, AD_OK};
+    pool P = {t, S, S->free, 0, S->free_cap, 0, 0, AD_OK};
     S->word[0] = 0; /* a dummy word before the first node's (slot_sweep.c) */
     if ((rc = assign(t, last, slot, S->word + 1, &P)) != AD_OK)
         return rc;
