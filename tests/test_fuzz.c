@@ -416,9 +416,10 @@ Test(fuzz, select_and_comparison_forms)
 
 /* The sweeps at a new point of one tape, with their statuses and flips. */
 typedef struct sweeps {
-    int rc[6];
-    long flip[6];
+    int rc[7];
+    long flip[7];
     double y[PG_MAX_OUT], jv[PG_MAX_OUT], wj[PG_MAX_IN], g[PG_MAX_IN];
+    double hv[PG_MAX_IN];
     double JV[2 * PG_MAX_OUT], WJ[2 * PG_MAX_IN];
 } sweeps;
 
@@ -446,12 +447,15 @@ static void sweep_all(ad_tape *t, const pg_prog *p, const double *x, sweeps *s)
     s->flip[4] = ad_tape_last_flip();
     s->rc[5] = ad_tape_vjp_multi(t, x, 2, W, NULL, s->WJ);
     s->flip[5] = ad_tape_last_flip();
+    s->rc[6] = ad_tape_hvp(t, x, p->v, s->hv);
+    s->flip[6] = ad_tape_last_flip();
 }
 
 /* ad_tape_compile changes how the sweeps at a new point store their values
  * and derivatives, not what they compute: on random programs recorded near
- * x and swept at x, every result (NaN and infinities included), status and
- * flipped comparison is the same to the bit as without it. */
+ * x and swept at x, every result (values, J v, w J, gradients, H v; NaN
+ * and infinities included), status and flipped comparison is the same to
+ * the bit as without it. */
 Test(fuzz, compiled_tape_sweeps_are_bitwise_the_same)
 {
     ad_tape *t = ad_tape_new();
@@ -476,7 +480,7 @@ Test(fuzz, compiled_tape_sweeps_are_bitwise_the_same)
         sweep_all(t, &p, p.x, &a);
         cr_assert_eq(ad_tape_compile(t), AD_OK, "program %ld", k);
         sweep_all(t, &p, p.x, &b);
-        for (int q = 0; q < 6; q++) {
+        for (int q = 0; q < 7; q++) {
             cr_assert_eq(a.rc[q], b.rc[q], "program %ld, sweep %d", k, q);
             cr_assert_eq(a.flip[q], b.flip[q], "program %ld, sweep %d", k, q);
         }

@@ -2124,6 +2124,13 @@ static void check_compiled(ad_tape *t, ad_fn f, const double *x,
     check_same(y1, y0, m, what);
     check_same(j1, j0, m, what);
     OK(ad_tape_vjp(t, x2, w, y1, g1));
+    double *h0 = xmalloc(n * sizeof *h0), *h1 = xmalloc(n * sizeof *h1);
+    OK(record(t, f, x, NULL));
+    OK(ad_tape_hvp(t, x2, v, h0));
+    OK(ad_tape_compile(t));
+    OK(ad_tape_hvp(t, x2, v, h1));
+    check_same(h1, h0, n, what);
+    free(h0), free(h1);
     OK(ad_tape_gradient(t, NULL, g0)); /* the recorded point, as before */
     OK(record(t, f, x2, NULL));        /* drops the compiled form */
     OK(ad_tape_gradient(t, x, g1));

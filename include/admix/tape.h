@@ -164,15 +164,16 @@ int ad_tape_linearize(ad_tape *tape);
 /* Compiles the recording for sweeps at new points: every variable gets a
  * slot, handed on to a later variable once its last reader has run (as
  * ADOL-C reuses its locations), so that ad_tape_eval, ad_tape_jvp(_multi),
- * ad_tape_vjp(_multi) and ad_tape_gradient at a new point x (not NULL) need
- * arrays as long as the variables alive at once, not as the tape (plus, for
- * a reverse sweep, the values its rules will read).  Their results are the
- * same to the bit.  It pays off for sweeps with several lanes (jvp_multi,
+ * ad_tape_vjp(_multi), ad_tape_gradient and ad_tape_hvp at a new point x
+ * (not NULL) need arrays as long as the variables alive at once, not as the
+ * tape (plus, for a reverse sweep, the values, and for ad_tape_hvp the
+ * tangents, that its rules will read).  Their results are the same to the
+ * bit.  It pays off for sweeps with several lanes (jvp_multi,
  * vjp_multi, sparse Jacobians) and for memory; one-lane gradients measured
  * 5-20% slower than without it (the bench's Rosenbrock, Lorenz and MLP).  Compiling costs about 4 bytes per
  * argument (counted by the memory cap) and 15-35 ns per node, once per
- * recording.  Sweeps at the recorded point, Jacobians and Hessians are
- * unchanged.  The next ad_tape_begin or ad_tape_load drops the compiled
+ * recording.  Sweeps at the recorded point, ad_tape_jacobian and
+ * ad_tape_hessian are unchanged.  The next ad_tape_begin or ad_tape_load drops the compiled
  * form.  Writes to the tape: not while other threads sweep it; compiled
  * tapes may then be swept by many threads at once, as any tape.  AD_OK,
  * AD_EINVAL (NULL or unrecorded tape), AD_EUNSUPPORTED (the tape holds array

@@ -30,4 +30,26 @@
 #define AD__NEXT            break
 #endif
 
+/* The node loop of one segment: AD__LOOP(more, next) opens it (with a
+ * switch: while (more) { next; switch (cur) {, cur being the op byte), and
+ * AD__LOOP_END closes it.  Threaded, the loop is the chain of jumps from
+ * node to node, entered by AD__NEXT and left at the label seg_done, to
+ * which AD__STEP goes at the segment's end. */
+#ifdef AD__THREADED
+#define AD__LOOP(more, next)                                                   \
+    AD__NEXT;                                                                  \
+    {
+#define AD__LOOP_END                                                           \
+    }                                                                          \
+    seg_done:;
+#else
+#define AD__LOOP(more, next)                                                   \
+    while (more) {                                                             \
+        next;                                                                  \
+        switch (cur) {
+#define AD__LOOP_END                                                           \
+    }                                                                          \
+    }
+#endif
+
 #endif /* ADMIX_DISPATCH_H */

@@ -49,16 +49,7 @@
         A[2 * ((size_t)(r)-1)] = A[2 * ((size_t)(r)-1) + 1] = 0.0;             \
     } while (0)
 /* Adds (d, dd) into the pair of variable i. */
-#define AD__ACC2_ADD(i, d, dd)                                                 \
-    do {                                                                       \
-        if ((i) == r - 1) {                                                    \
-            acc += (d);                                                        \
-            accd += (dd);                                                      \
-        } else {                                                               \
-            A[2 * (size_t)(i)] += (d);                                         \
-            A[2 * (size_t)(i) + 1] += (dd);                                    \
-        }                                                                      \
-    } while (0)
+#define AD__ACC2_ADD(i, d, dd) AD__PAIR_ADD(i, r - 1, d, dd)
 
 /* One argument's update: p = f_a, h = f_aa adot + f_ab bdot. */
 #define AD__SO(i, p, h) AD__ACC2_ADD(i, (p)*w, (p)*wd + (h)*w)
@@ -85,14 +76,7 @@ static void rev2(ad__sweep *s, double *G0)
         unsigned cur;
         double acc, accd, w, wd;
         AD__ACC2_GET(r);
-#ifdef AD__THREADED
-        AD__NEXT;
-        {
-#else
-        while (op > sg->op) {
-            cur = *--op;
-            switch (cur) {
-#endif
+        AD__LOOP(op > sg->op, cur = *--op)
 /* Starts the node with result r: (w, wd) its pair; skips the node if both
  * are 0. */
 #define AD__TAKE(r)                                                            \
@@ -102,7 +86,7 @@ static void rev2(ad__sweep *s, double *G0)
     if (w == 0.0 && wd == 0.0) {                                               \
         AD__NEXT;                                                              \
     }
-#define AD__REV2_1(N, n, k, NC)                                                \
+#define AD__REV2_1(N, n, F, k, NC)                                             \
     AD__CASE(L_##N, AD_OP_##N) {                                               \
         a--;                                                                   \
         c -= NC;                                                               \
@@ -110,23 +94,19 @@ static void rev2(ad__sweep *s, double *G0)
         AD__TAKE(r);                                                           \
         uint32_t i = a[0];                                                     \
         double x = V(i), y = V(r);                                             \
-        AD__SO(i, ad__##n##_d1(x, k, y), ad__##n##_d2(x, k, y) * T[i]);        \
+        AD__SO2_1(AD__SO, F, n, k, x, y, i);                                   \
         AD__NEXT;                                                              \
     }
-#define AD_OP1(N, n, ...)  AD__REV2_1(N, n, 0.0, 0)
-#define AD_OP1P(N, n, ...) AD__REV2_1(N, n, c[0], 1)
-#define AD_OP2(N, n, ...)                                                      \
+#define AD_OP1(N, n, F, ...)  AD__REV2_1(N, n, F, 0.0, 0)
+#define AD_OP1P(N, n, F, ...) AD__REV2_1(N, n, F, c[0], 1)
+#define AD_OP2(N, n, F, ...)                                                   \
     AD__CASE(L_##N, AD_OP_##N) {                                               \
         a -= 2;                                                                \
         r--;                                                                   \
         AD__TAKE(r);                                                           \
         uint32_t i = a[0], j = a[1];                                           \
         double x = V(i), u = V(j), y = V(r);                                   \
-        double dab = ad__##n##_dab(x, u, y);                                   \
-        AD__SO(i, ad__##n##_da(x, u, y),                                       \
-               ad__##n##_daa(x, u, y) * T[i] + dab * T[j]);                    \
-        AD__SO(j, ad__##n##_db(x, u, y),                                       \
-               dab * T[i] + ad__##n##_dbb(x, u, y) * T[j]);                    \
+        AD__SO2_2(AD__SO, F, n, x, u, y, i, j);                                \
         AD__NEXT;                                                              \
     }                                                                          \
     AD__CASE(L_##N##_XC, AD_OP_##N | AD__XC) {                                 \
@@ -136,8 +116,7 @@ static void rev2(ad__sweep *s, double *G0)
         AD__TAKE(r);                                                           \
         uint32_t i = a[0];                                                     \
         double x = V(i), y = V(r);                                             \
-        AD__SO(i, ad__##n##_da(x, c[0], y),                                    \
-               ad__##n##_daa(x, c[0], y) * T[i]);                              \
+        AD__SO2_XC(AD__SO, F, n, x, c[0], y, i);                               \
         AD__NEXT;                                                              \
     }                                                                          \
     AD__CASE(L_##N##_CX, AD_OP_##N | AD__CX) {                                 \
@@ -147,8 +126,7 @@ static void rev2(ad__sweep *s, double *G0)
         AD__TAKE(r);                                                           \
         uint32_t i = a[0];                                                     \
         double u = V(i), y = V(r);                                             \
-        AD__SO(i, ad__##n##_db(c[0], u, y),                                    \
-               ad__##n##_dbb(c[0], u, y) * T[i]);                              \
+        AD__SO2_CX(AD__SO, F, n, c[0], u, y, i);                               \
         AD__NEXT;                                                              \
     }
 #include "ops.def"
@@ -207,13 +185,7 @@ static void rev2(ad__sweep *s, double *G0)
                 AD__ACC2_GET(r);
                 AD__NEXT;
             }
-#ifdef AD__THREADED
-        }
-    seg_done:
-#else
-            }
-        }
-#endif
+        AD__LOOP_END
         AD__ACC2_PUT(r);
     }
 }
@@ -266,6 +238,8 @@ int ad_tape_hvp(ad_tape *t, const double *x, const double *v, double *hv)
         return AD_EINVAL;
     if (t->custom_no2 > 0)
         return AD_EUNSUPPORTED; /* a custom op without hvp */
+    if (x != NULL && ad__slots_ready(t))
+        return ad__slot_hvp(t, x, v, hv);
     /* At a new point the replay rides along the tangent sweep: one pass
      * over the tape instead of two. */
     ad__sweep s;

@@ -27,8 +27,10 @@
 #define AD__SPUT(sw, sr, y)                                                    \
     do {                                                                       \
         if (save) {                                                            \
-            *S = AD__SV(sr);                                                   \
-            S += (sw) >> 31;                                                   \
+            S[0] = AD__SV(sr);                                                 \
+            if (save == 2)                                                     \
+                S[1] = T[sr];                                                  \
+            S += save * ((sw) >> 31);                                          \
         }                                                                      \
         V[sr] = last = (y);                                                    \
         lslot = (sr);                                                          \
@@ -70,12 +72,21 @@
 #undef AD__NAME
 #undef AD__Q
 #undef AD__SAVE
+#define AD__NAME sfwd_save2
+#define AD__Q    1
+#define AD__SAVE 2
+#include "slot_fwd.inc"
+#undef AD__NAME
+#undef AD__Q
+#undef AD__SAVE
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC pop_options
 #endif
 
 int ad__slot_forward(ad__sweep *s, int save)
 {
+    if (save == 2)
+        return sfwd_save2(s);
     if (save)
         return sfwd_save(s);
     return s->q == 0 ? sfwd_values(s) : s->q == 1 ? sfwd_1(s) : sfwd_q(s);
@@ -152,4 +163,157 @@ int ad__slot_forward(ad__sweep *s, int save)
 void ad__slot_reverse(ad__sweep *s)
 {
     s->q == 1 ? srev_1(s) : srev_q(s);
+}
+
+/* ---- second order --------------------------------------------------------
+ * As hessian.c's rev2, on slots: after sfwd_save2 (values and one tangent,
+ * the overwritten ones that a rule will read saved in pairs), a reverse
+ * sweep of (adjoint, adjoint tangent) pairs per slot, restoring the value
+ * and tangent of each result's slot after the node.  The pair of the next
+ * node's result slot stays in registers (acc, accd), as in AD__SACC_*. */
+#define AD__SACC2_GET()                                                        \
+    do {                                                                       \
+        ns = w[-1] & AD__SLOT_MASK;                                            \
+        acc = A[2 * (size_t)ns];                                               \
+        accd = A[2 * (size_t)ns + 1];                                          \
+        A[2 * (size_t)ns] = A[2 * (size_t)ns + 1] = 0.0;                       \
+    } while (0)
+#define AD__SACC2_PUT()                                                        \
+    do {                                                                       \
+        A[2 * (size_t)ns] = acc;                                               \
+        A[2 * (size_t)ns + 1] = accd;                                          \
+    } while (0)
+#define AD__SACC2_ADD(i, d, dd) AD__PAIR_ADD(i, ns, d, dd)
+/* Starts a node whose result word is sw: (wv, wd) its pair, its slot's
+ * value y read and the saved value and tangent put back; then skips the
+ * node if the pair is 0. */
+#define AD__STAKE2(sw)                                                         \
+    uint32_t sr = (sw)&AD__SLOT_MASK;                                          \
+    double wv = acc, wd = accd, y = V[sr];                                     \
+    AD__SACC2_GET();                                                           \
+    if ((sw) >> 31) {                                                          \
+        S -= 2;                                                                \
+        V[sr] = S[0];                                                          \
+        T[sr] = S[1];                                                          \
+    }                                                                          \
+    (void)y;                                                                   \
+    if (wv == 0.0 && wd == 0.0) {                                              \
+        AD__NEXT;                                                              \
+    }
+#define AD__SSO(i, p, h) AD__SACC2_ADD(i, (p)*wv, (p)*wd + (h)*wv)
+#define AD__STEP                                                               \
+    if (op == sg->op)                                                          \
+        goto seg_done;                                                         \
+    cur = *--op
+
+static void srev2(ad__sweep *s)
+{
+#ifdef AD__THREADED
+#include "sweep_table.inc"
+#endif
+    const ad_tape *t = s->t;
+    const ad__slots *SL = t->slots;
+    const uint32_t *w = SL->word + 1 + SL->nword;
+    double *V = s->vf, *T = s->tan, *S = s->save + 2 * SL->nsave;
+    double *A = s->adj, *G = s->G;
+    size_t nin = t->n;
+    uint32_t ns;
+    double acc, accd;
+    AD__SACC2_GET();
+    for (size_t k = t->nseg; k-- > 0;) {
+        const ad__seg *sg = &t->seg[k];
+        const uint8_t *op = sg->op + sg->nop;
+        const double *c = sg->cst + sg->ncst;
+        unsigned cur;
+        AD__LOOP(op > sg->op, cur = *--op)
+#define AD__SREV2_1(N, n, F, k, NC)                                            \
+    AD__CASE(L_##N, AD_OP_##N) {                                               \
+        w -= 2;                                                                \
+        c -= NC;                                                               \
+        uint32_t i = w[0];                                                     \
+        AD__STAKE2(w[1]);                                                      \
+        AD__SO2_1(AD__SSO, F, n, k, V[i], y, i);                               \
+        AD__NEXT;                                                              \
+    }
+#define AD_OP1(N, n, F, ...)  AD__SREV2_1(N, n, F, 0.0, 0)
+#define AD_OP1P(N, n, F, ...) AD__SREV2_1(N, n, F, c[0], 1)
+#define AD_OP2(N, n, F, ...)                                                   \
+    AD__CASE(L_##N, AD_OP_##N) {                                               \
+        w -= 3;                                                                \
+        uint32_t i = w[0], j = w[1];                                           \
+        AD__STAKE2(w[2]);                                                      \
+        double x = V[i], u = V[j];                                             \
+        AD__SO2_2(AD__SSO, F, n, x, u, y, i, j);                               \
+        AD__NEXT;                                                              \
+    }                                                                          \
+    AD__CASE(L_##N##_XC, AD_OP_##N | AD__XC) {                                 \
+        w -= 2;                                                                \
+        c--;                                                                   \
+        uint32_t i = w[0];                                                     \
+        AD__STAKE2(w[1]);                                                      \
+        AD__SO2_XC(AD__SSO, F, n, V[i], c[0], y, i);                           \
+        AD__NEXT;                                                              \
+    }                                                                          \
+    AD__CASE(L_##N##_CX, AD_OP_##N | AD__CX) {                                 \
+        w -= 2;                                                                \
+        c--;                                                                   \
+        uint32_t i = w[0];                                                     \
+        AD__STAKE2(w[1]);                                                      \
+        AD__SO2_CX(AD__SSO, F, n, c[0], V[i], y, i);                           \
+        AD__NEXT;                                                              \
+    }
+#include "ops.def"
+#undef AD_OP1
+#undef AD_OP1P
+#undef AD_OP2
+#undef AD__SREV2_1
+            AD__CASE(L_INDEP, AD__OP_INDEP) {
+                w--;
+                nin--;
+                G[nin] = accd;
+                AD__SACC2_GET();
+                AD__NEXT;
+            }
+            AD__CASE(L_INDEPS, AD__OP_INDEPS) {
+                AD__SACC2_PUT();
+                w -= 2;
+                size_t kk = w[0], s0 = w[1];
+                nin -= kk;
+                for (size_t i = 0; i < kk; i++)
+                    G[nin + i] = A[2 * (s0 + i) + 1];
+                memset(A + 2 * s0, 0, 2 * kk * sizeof(double));
+                AD__SACC2_GET();
+                AD__NEXT;
+            }
+            AD__CASE(L_CONST, AD__OP_CONST) {
+                w--;
+                c--;
+                AD__STAKE2(w[0]);
+                AD__NEXT;
+            }
+            AD__CASE(L_SELECT, AD__OP_SELECT) {
+                w -= 4;
+                AD__STAKE2(w[3]);
+                uint32_t i = V[w[0]] > 0.0 ? w[1] : w[2];
+                AD__SACC2_ADD(i, wv, wd);
+                AD__NEXT;
+            }
+            AD__DEFAULT {
+                /* A comparison. */
+                unsigned var = cur & ~AD__CODE;
+                AD__SACC2_PUT();
+                w -= var ? 1 : 2;
+                c -= var ? 2 : 1;
+                AD__SACC2_GET();
+                AD__NEXT;
+            }
+        AD__LOOP_END
+    }
+    AD__SACC2_PUT();
+}
+#undef AD__STEP
+
+void ad__slot_reverse2(ad__sweep *s)
+{
+    srev2(s);
 }

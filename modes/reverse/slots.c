@@ -268,7 +268,10 @@ static int forward(ad_tape *t, const double *x, size_t q, const double *V,
                    size_t adj_q, int save, ad__sweep *s)
 {
     const ad__slots *S = t->slots;
-    ad__work *w = ad__work_slots(S->nslot, q, adj_q, save ? S->nsave + 1 : 0);
+    /* save values (and tangents) in pairs when save is 2; one spare entry
+     * (pair) for the stores that are not kept. */
+    size_t nsave = save ? (size_t)save * (S->nsave + 1) : 0;
+    ad__work *w = ad__work_slots(S->nslot, q, adj_q, nsave);
     if (w == NULL)
         return AD_ENOMEM;
     memset(s, 0, sizeof *s);
@@ -334,5 +337,19 @@ int ad__slot_vjp(ad_tape *t, const double *x, size_t k, const double *W,
     s.q = k;
     s.G = WJ;
     ad__slot_reverse(&s);
+    return AD_OK;
+}
+
+int ad__slot_hvp(ad_tape *t, const double *x, const double *v, double *hv)
+{
+    ad__sweep s;
+    int rc = forward(t, x, 1, v, 2, 2, &s);
+    if (rc != AD_OK)
+        return rc;
+    const uint32_t *dep = t->slots->dep;
+    if (dep[0] != AD__SLOT_NONE)
+        s.adj[2 * (size_t)dep[0]] = 1.0;
+    s.G = hv;
+    ad__slot_reverse2(&s);
     return AD_OK;
 }

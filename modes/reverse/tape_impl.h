@@ -310,6 +310,46 @@ void ad__reverse(ad__sweep *s);
  * modes/forward/array.c. */
 int ad__map_op_ok(int op);
 
+/* The second-order term h of a node in a second-order reverse sweep
+ * (hessian.c, slot_sweep.c): 0 when the table says the node is linear in
+ * the argument (flags F, with lin the variant's own flag, or 0), without
+ * reading the tangents, which a compiled sweep keeps only where a rule
+ * will read them; else e. */
+#define AD__H2(F, lin, e) (((F) & (AD_F_LINEAR | (lin))) ? 0.0 : (e))
+/* Adds (d, dd) into the (adjoint, adjoint tangent) pair of i: into the
+ * registers (acc, accd) if i is nxt, the next result, whose pair the
+ * second-order sweeps keep there, else into A (hessian.c, slot_sweep.c). */
+#define AD__PAIR_ADD(i, nxt, d, dd)                                            \
+    do {                                                                       \
+        if ((i) == (nxt)) {                                                    \
+            acc += (d);                                                        \
+            accd += (dd);                                                      \
+        } else {                                                               \
+            A[2 * (size_t)(i)] += (d);                                         \
+            A[2 * (size_t)(i) + 1] += (dd);                                    \
+        }                                                                      \
+    } while (0)
+/* The second-order updates of primitive n (flags F) with argument values
+ * x, u, result y and argument tangents T[i], T[j]: SO(i, p, h) adds into
+ * argument i's pair, p = f_a and h = f_aa adot + f_ab bdot (hessian.c,
+ * slot_sweep.c).  Unary (parameter k), binary, x op c, c op u. */
+#define AD__SO2_1(SO, F, n, k, x, y, i)                                        \
+    SO(i, ad__##n##_d1(x, k, y), AD__H2(F, 0, ad__##n##_d2(x, k, y) * T[i]))
+#define AD__SO2_2(SO, F, n, x, u, y, i, j)                                     \
+    do {                                                                       \
+        double dab_ = ad__##n##_dab(x, u, y);                                  \
+        SO(i, ad__##n##_da(x, u, y),                                           \
+           AD__H2(F, 0, ad__##n##_daa(x, u, y) * T[i] + dab_ * T[j]));         \
+        SO(j, ad__##n##_db(x, u, y),                                           \
+           AD__H2(F, 0, dab_ * T[i] + ad__##n##_dbb(x, u, y) * T[j]));         \
+    } while (0)
+#define AD__SO2_XC(SO, F, n, x, k, y, i)                                       \
+    SO(i, ad__##n##_da(x, k, y),                                               \
+       AD__H2(F, AD_F_LIN_XC, ad__##n##_daa(x, k, y) * T[i]))
+#define AD__SO2_CX(SO, F, n, k, u, y, i)                                       \
+    SO(i, ad__##n##_db(k, u, y),                                               \
+       AD__H2(F, AD_F_LIN_CX, ad__##n##_dbb(k, u, y) * T[i]))
+
 /* ---- slots.c, slot_sweep.c: the compiled form ---------------------------- */
 
 /* 1 if t has a compiled form of its recording. */
@@ -328,11 +368,18 @@ int ad__slot_jvp(ad_tape *t, const double *x, size_t k, const double *V,
 int ad__slot_vjp(ad_tape *t, const double *x, size_t k, const double *W,
                  double *y, double *WJ);
 /* The sweeps: forward replays the values at s->x into s->vf with s->q
- * tangents (saving overwritten values in s->save when save is set; AD_OK
- * or AD_ERETAPE); reverse propagates s->q adjoints from s->adj to s->G,
+ * tangents (saving the overwritten values a reverse rule reads in s->save
+ * when save is 1, with their tangents when it is 2; AD_OK or AD_ERETAPE);
+ * reverse propagates s->q adjoints from s->adj to s->G,
  * restoring the values, and leaves s->adj zero. */
 int ad__slot_forward(ad__sweep *s, int save);
 void ad__slot_reverse(ad__sweep *s);
+/* The second-order reverse sweep after ad__slot_forward(s, 2) with one
+ * tangent: s->adj holds (adjoint, adjoint tangent) pairs per slot; the
+ * inputs' adjoint tangents (H v) go to s->G. */
+void ad__slot_reverse2(ad__sweep *s);
+/* H v at a new point x on the compiled form, as ad_tape_hvp. */
+int ad__slot_hvp(ad_tape *t, const double *x, const double *v, double *hv);
 
 /* ---- par.c: when OpenMP threads pay ------------------------------------- */
 
