@@ -85,7 +85,10 @@ typedef struct ad_tape_info {
     size_t m;           /* dependent variables */
     size_t comparisons; /* recorded comparisons */
     size_t segments;    /* contiguous stretches of storage */
-    size_t bytes;       /* bytes the recording occupies */
+    size_t bytes;       /* bytes the recording occupies: op bytes, args,
+                           constants and values (not the partials of
+                           ad_tape_linearize nor the slots of
+                           ad_tape_compile, which alloc_bytes counts) */
     size_t alloc_bytes; /* bytes the tape holds now (kept for reuse) */
     size_t peak_bytes;  /* most bytes the tape ever held */
     size_t limit;       /* the cap of ad_tape_set_limit, 0 for none */
