@@ -174,7 +174,7 @@ int ad_tape_linearize(ad_tape *tape);
  * bit.  It pays off for sweeps with several lanes (jvp_multi,
  * vjp_multi, sparse Jacobians) and for memory; one-lane gradients measured
  * 5-20% slower than without it (the bench's Rosenbrock, Lorenz and MLP).  Compiling costs about 4 bytes per
- * argument (counted by the memory cap) and 15-35 ns per node, once per
+ * argument (counted by the memory cap) and 10-37 ns per node, once per
  * recording.  Sweeps at the recorded point, ad_tape_jacobian and
  * ad_tape_hessian are unchanged.  The next ad_tape_begin or ad_tape_load drops the compiled
  * form.  Writes to the tape: not while other threads sweep it; compiled
