@@ -32,12 +32,18 @@
  *     the same two on a compiled tape: the linearised tape, also given
  *                     its slots by ad_tape_compile (timed once; not for the
  *                     array MLP, whose array nodes do not compile);
+ *   record + gradient with the adjoint window: as on the reused tape, on
+ *                     another tape given ad_tape_set_adjoint_window (for
+ *                     the array MLP, the same as without: array nodes
+ *                     ignore it);
  *   tape bytes per op: ad_tape_info.bytes / ops;
- *   peak bytes per op: (ad_tape_info.peak_bytes + 8 vars) / ops -- the
- *                     tape's storage at its largest, plus the adjoint array
- *                     (one double per variable) that record + gradient
- *                     sweeps into; a sweep at a new point also fills a value
- *                     array of 8 vars bytes, not counted.
+ *   peak bytes per op: (ad_tape_info.peak_bytes + adjoints) / ops -- the
+ *                     tape's storage at its largest, plus the adjoints that
+ *                     the gradient at the recorded point holds, as
+ *                     ad_tape_last_adjoint_bytes tells (8 bytes per
+ *                     variable; with the window, its ring and blocks); a
+ *                     sweep at a new point also fills a value array of 8
+ *                     bytes per variable, not counted.
  * and through ADOL-C: record + gradient (trace_on(tag, 1), <<=, f, >>=,
  * trace_off, fos_reverse), gradient at a new point (gradient(), which is
  * zos_forward then fos_reverse), gradient at the recorded point (one
@@ -122,6 +128,7 @@ enum {
     M_JVP,     /* jvp at a new point */
     M_GCOMP,   /* gradient at a new point, compiled tape (ad_tape_compile) */
     M_JCOMP,   /* jvp at a new point, compiled tape */
+    M_WIN,     /* record + gradient, reused tape with the adjoint window */
     M_A_REC,   /* ADOL-C record + gradient */
     M_A_GNEW,  /* ADOL-C gradient at a new point */
     M_A_GREC,  /* ADOL-C gradient from the kept values */
@@ -143,6 +150,7 @@ typedef struct rprob {
     ad_var *xv;         /* the independent variables, reused */
     ad_tape *tape;      /* the reused tape */
     ad_tape *lin;       /* a tape recorded once, linearised and compiled */
+    ad_tape *win;       /* a reused tape with the adjoint window */
     double lin_time;    /* seconds ad_tape_linearize took */
     double comp_time;   /* seconds ad_tape_compile took, NAN if it did not */
     int rc;             /* first error of a timed call */
@@ -167,6 +175,7 @@ static void rprob_free(rprob *p)
     free(p->xv);
     ad_tape_free(p->tape);
     ad_tape_free(p->lin);
+    ad_tape_free(p->win);
 #ifdef AD_BENCH_HAVE_ADOLC
     free(p->ga);
     if (p->adolc)
@@ -263,6 +272,15 @@ static void run_rec(void *ctx)
     note(p, record(p, p->tape, &y));
     note(p, ad_tape_gradient(p->tape, NULL, p->g));
     p->sink += y + p->g[0];
+}
+
+static void run_win(void *ctx)
+{
+    rprob *p = ctx;
+    double y;
+    note(p, record(p, p->win, &y));
+    note(p, ad_tape_gradient(p->win, NULL, p->gs));
+    p->sink += y + p->gs[0];
 }
 
 static void run_fresh(void *ctx)
@@ -483,6 +501,7 @@ static const char *const measure_name[M_COUNT] = {
     "jvp at a new point",
     "gradient, new point, compiled",
     "jvp, new point, compiled",
+    "record + gradient, adj. window",
     NULL,
     NULL,
     NULL,
@@ -500,12 +519,12 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
     int at[M_COUNT]; /* the measure's place in body[], or -1 */
     int nb = 0;
     static const ad_bench_body all[M_COUNT] = {
-        run_f,     run_fscalar, run_rec,    run_fresh, run_gnew,
-        run_grec,  run_glin,    run_jvp,    run_gcomp, run_jcomp,
+        run_f,     run_fscalar, run_rec,    run_fresh, run_gnew, run_grec,
+        run_glin,  run_jvp,     run_gcomp,  run_jcomp, run_win,
 #ifdef AD_BENCH_HAVE_ADOLC
         run_a_rec, run_a_gnew,  run_a_grec, run_a_jvp,
 #else
-        NULL,  NULL,        NULL,    NULL,
+        NULL,     NULL,        NULL,      NULL,
 #endif
     };
     int use_adolc = 0;
@@ -516,6 +535,11 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
      * compiled (each timed once: a one-off cost, paid back after a few
      * sweeps or not). */
     double ylin;
+    p->win = ad_tape_new();
+    if (p->win == NULL || ad_tape_set_adjoint_window(p->win, 1) != AD_OK) {
+        fprintf(out, "%s: no tape for the adjoint window\n", p->name);
+        return -1;
+    }
     p->lin = ad_tape_new();
     if (p->lin == NULL || record(p, p->lin, &ylin) != AD_OK) {
         fprintf(out, "%s: recording the tape to linearise failed\n", p->name);
@@ -566,11 +590,26 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
     *worst = fmax(*worst, diff);
     int ok = diff <= TOL;
 
-    ad_tape_info info;
+    /* The adjoints a gradient at the recorded point holds, without and
+     * with the window (whose gradient must be the same). */
+    size_t adj_b = 0, adj_w = 0;
+    if (ad_tape_gradient(p->tape, NULL, p->g) == AD_OK)
+        adj_b = ad_tape_last_adjoint_bytes();
+    if (ad_tape_gradient(p->win, NULL, p->gs) == AD_OK)
+        adj_w = ad_tape_last_adjoint_bytes();
+    else
+        diff = INFINITY;
+    diff = fmax(diff, vec_diff(p->gs, p->g, p->fn.n));
+    *worst = fmax(*worst, diff);
+    ok = diff <= TOL;
+
+    ad_tape_info info, info_w;
     ad_tape_stats(p->tape, &info);
+    ad_tape_stats(p->win, &info_w);
     double ops = (double)info.ops;
     double tape_b = (double)info.bytes / ops;
-    double peak_b = ((double)info.peak_bytes + 8.0 * (double)info.vars) / ops;
+    double peak_b = ((double)info.peak_bytes + (double)adj_b) / ops;
+    double peak_w = ((double)info_w.peak_bytes + (double)adj_w) / ops;
 
     fprintf(out, "%s: %zu inputs, %zu ops, %zu variables", p->name, p->fn.n,
             info.ops, info.vars);
@@ -585,7 +624,7 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
 #endif
     fprintf(out, "%s\n", ok ? "" : "  CHECK FAILED");
 
-    for (int m = M_F; m <= M_JCOMP; m++) {
+    for (int m = M_F; m <= M_WIN; m++) {
         if (at[m] < 0)
             continue;
         double ta = TM(m);
@@ -594,14 +633,15 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
                                         : measure_name[m]);
         ad_bench_print_time(out, ta);
         fprintf(out, " %7.2f", ta / tf);
-        int am = m == M_REC    ? M_A_REC
-                 : m == M_GNEW ? M_A_GNEW
-                 : m == M_GREC ? M_A_GREC
-                 : m == M_GLIN ? M_A_GREC
-                 : m == M_JVP  ? M_A_JVP
+        int am = m == M_REC     ? M_A_REC
+                 : m == M_GNEW  ? M_A_GNEW
+                 : m == M_GREC  ? M_A_GREC
+                 : m == M_GLIN  ? M_A_GREC
+                 : m == M_JVP   ? M_A_JVP
                  : m == M_GCOMP ? M_A_GNEW
                  : m == M_JCOMP ? M_A_JVP
-                               : -1;
+                 : m == M_WIN   ? M_A_REC
+                                : -1;
         char tgt[96] = "";
         if (am >= 0 && at[am] >= 0) {
             double tb = TM(am);
@@ -618,7 +658,7 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
             put_blank(out, 7);
             put_blank(out, 8);
         }
-        if (m == M_REC && p->target_f > 0.0) {
+        if ((m == M_REC || m == M_WIN) && p->target_f > 0.0) {
             size_t l = strlen(tgt);
             snprintf(tgt + l, sizeof tgt - l, "%s<=%.0f f %s", l ? ", " : "",
                      p->target_f, verdict(ta / tf <= p->target_f, missed));
@@ -637,15 +677,19 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
     } else
 #endif
         fprintf(out, "\n");
-    fprintf(out, "  %-32s %12.1f %7s", "peak bytes per op", peak_b, "");
+    for (int w = 0; w < 2; w++) {
+        double pb = w ? peak_w : peak_b;
+        fprintf(out, "  %-32s %12.1f %7s",
+                w ? "  the same, adj. window" : "peak bytes per op", pb, "");
 #ifdef AD_BENCH_HAVE_ADOLC
-    if (use_adolc) {
-        double ap = (double)ai.peak / ops;
-        fprintf(out, " %12.1f %7s %8.3f  <=ADOL-C %s\n", ap, "", peak_b / ap,
-                verdict(peak_b <= ap, missed));
-    } else
+        if (use_adolc) {
+            double ap = (double)ai.peak / ops;
+            fprintf(out, " %12.1f %7s %8.3f  <=ADOL-C %s\n", ap, "", pb / ap,
+                    verdict(pb <= ap, missed));
+        } else
 #endif
-        fprintf(out, "\n");
+            fprintf(out, "\n");
+    }
     /* Where the time goes, per op, from differences of the medians: a
      * breakdown for whoever optimises the tape (noisy when the parts are
      * small). */
@@ -859,8 +903,9 @@ int ad_bench_reverse(FILE *out, const ad_bench_reverse_options *opt)
             "needs (admix:\n"
             "          its values; ADOL-C: its Taylor stack); peak = admix: "
             "the tape's\n"
-            "          storage at its largest + 8 bytes per variable of "
-            "adjoints; ADOL-C: its\n"
+            "          storage at its largest + the gradient's adjoints (8 "
+            "bytes per variable,\n"
+            "          or the adjoint window's ring and blocks); ADOL-C: its\n"
             "          buffers sized to the tape + 24 bytes per live location "
             "(the store,\n"
             "          fos_reverse's adjoints and values)\n"

@@ -171,7 +171,7 @@ static int job_tape(void)
     return rc;
 }
 
-/* A long recording, swept at a new point. */
+/* A long recording, swept at a new point (also with the adjoint window). */
 static int job_long_tape(void)
 {
     ad_tape *t = ad_tape_new();
@@ -180,6 +180,9 @@ static int job_long_tape(void)
     FIRST(rc, record_long(t));
     FIRST(rc, ad_tape_gradient(t, x, g));
     FIRST(rc, ad_tape_hvp(t, x, x, g));
+    FIRST(rc, ad_tape_set_adjoint_window(t, 1)); /* its ring and blocks */
+    FIRST(rc, ad_tape_gradient(t, x, g));
+    FIRST(rc, ad_tape_gradient(t, NULL, g));
     FIRST(rc, ad_tape_compile(t));
     FIRST(rc, ad_tape_gradient(t, x, g));
     FIRST(rc, ad_tape_jvp(t, x, x, g, g + 1));

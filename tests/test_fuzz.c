@@ -494,3 +494,109 @@ Test(fuzz, compiled_tape_sweeps_are_bitwise_the_same)
     cr_assert_gt(flipped, 0); /* flips were compared too */
     ad_tape_free(t);
 }
+
+/* One random program applied again and again, its inputs each time the
+ * first ones plus an eighth of the last outputs: a tape of about 10^5
+ * variables whose first inputs are read all along, far below the 16384
+ * variables of the adjoint window's ring (the ODE shape). */
+enum { WINDOW_ROUNDS = 1200 };
+static int record_rounds(ad_tape *t, pg_prog *p, const double *x)
+{
+    pg_params pp = {p, {PG_FAULT_NONE, 0}};
+    ad_var x0[PG_MAX_IN], xv[PG_MAX_IN], yv[PG_MAX_OUT];
+    if (ad_tape_begin(t) != AD_OK)
+        return -1;
+    ad_independent_array((size_t)p->n, x, x0);
+    memcpy(xv, x0, sizeof xv);
+    for (int k = 0; k < WINDOW_ROUNDS; k++) {
+        pg_interp_var(xv, yv, &pp);
+        for (int i = 0; i < p->n; i++)
+            xv[i] = ad_add(x0[i], ad_mul(0.125, yv[i % p->m]));
+    }
+    for (int j = 0; j < p->m; j++)
+        ad_dependent(yv[j]);
+    return ad_tape_end(t) == AD_OK ? 0 : -1;
+}
+
+/* The reverse sweeps that the adjoint window changes, at the recorded point
+ * and at x, with statuses and flips. */
+typedef struct rsweeps {
+    int rc[4];
+    long flip[4];
+    double g[2][PG_MAX_IN], wj[2][PG_MAX_IN];
+} rsweeps;
+
+/* 1 if the n doubles are the same to the bit, or both NaN: C leaves the
+ * sign and payload of a NaN to the order in which the compiler puts the
+ * operands of an addition, which differs between two instances of a rule. */
+static int same_bits(const double *a, const double *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&a[i], &b[i], sizeof a[i]) != 0 &&
+            !(isnan(a[i]) && isnan(b[i])))
+            return 0;
+    return 1;
+}
+
+static size_t rsweep_all(ad_tape *t, const pg_prog *p, const double *x,
+                         rsweeps *s)
+{
+    size_t most = 0;
+    memset(s, 0, sizeof *s);
+    for (int k = 0; k < 2; k++) {
+        const double *at = k == 0 ? NULL : x; /* flips: only at x */
+        s->rc[2 * k] = ad_tape_gradient(t, at, s->g[k]);
+        s->flip[2 * k] = ad_tape_last_flip();
+        if (s->rc[2 * k] == AD_OK && ad_tape_last_adjoint_bytes() > most)
+            most = ad_tape_last_adjoint_bytes();
+        s->rc[2 * k + 1] = ad_tape_vjp(t, at, p->w, NULL, s->wj[k]);
+        s->flip[2 * k + 1] = ad_tape_last_flip();
+    }
+    return most;
+}
+
+/* ad_tape_set_adjoint_window changes where a one-lane reverse sweep keeps
+ * its adjoints, not what it computes: on long tapes of random programs
+ * (NaN and infinities included) the gradients and vector-Jacobian products
+ * at the recorded point and at a new one, their statuses and flips are the
+ * same to the bit with and without it (NaN for NaN), and the window holds
+ * its ring and one or two blocks of adjoints, not 8 bytes per variable. */
+Test(fuzz, adjoint_window_sweeps_are_bitwise_the_same)
+{
+    ad_tape *t = ad_tape_new();
+    cr_assert_not_null(t);
+    long compared = 0, longer = 0;
+    for (long k = 0; k < 150; k++) {
+        pg_prog p;
+        pg_generate(pg_program_seed(SEED, 5000 + k), NULL, &p);
+        double x1[PG_MAX_IN];
+        for (int i = 0; i < p.n; i++)
+            x1[i] = p.x[i] != 0.0 ? p.x[i] * (1.0 + 0x1p-20) : 0x1p-20;
+        if (record_rounds(t, &p, x1) != 0)
+            continue;
+        ad_tape_info info;
+        ad_tape_stats(t, &info);
+        rsweeps a, b;
+        cr_assert_eq(ad_tape_set_adjoint_window(t, 0), AD_OK);
+        size_t dense = rsweep_all(t, &p, p.x, &a);
+        cr_assert_eq(ad_tape_set_adjoint_window(t, 1), AD_OK);
+        size_t win = rsweep_all(t, &p, p.x, &b);
+        cr_assert(memcmp(a.rc, b.rc, sizeof a.rc) == 0, "program %ld", k);
+        cr_assert(a.flip[2] == b.flip[2] && a.flip[3] == b.flip[3],
+                  "program %ld", k);
+        cr_assert(same_bits(&a.g[0][0], &b.g[0][0], 4 * PG_MAX_IN),
+                  "program %ld", k);
+        cr_assert(dense > 8 * info.vars && dense <= 8 * (info.vars + 4096),
+                  "program %ld: %zu bytes, %zu variables", k, dense, info.vars);
+        /* The ring, the block of the first inputs (and one more while the
+         * ring slides past it) and the map. */
+        cr_assert_leq(win, (16384 + 2 * 2048 + info.vars / 2048 + 2) * 8,
+                      "program %ld: %zu bytes, %zu variables", k, win,
+                      info.vars);
+        longer += info.vars > 2 * 16384;
+        compared++;
+    }
+    cr_assert_gt(compared, 100);
+    cr_assert_gt(longer, 20); /* where the window holds less than 8 vars */
+    ad_tape_free(t);
+}

@@ -103,6 +103,23 @@ void ad_tape_free(ad_tape *tape);
 /* Caps the bytes the tape may hold (0: no cap).  Recording that would pass
  * the cap stops with AD_ENOMEM.  AD_EINVAL for NULL or while recording. */
 int ad_tape_set_limit(ad_tape *tape, size_t bytes);
+/* With on nonzero, the one-lane reverse sweeps of ad_tape_gradient and
+ * ad_tape_vjp (ad_tape_vjp_multi with k = 1) keep their adjoints in a
+ * window instead of an array of 8 bytes per variable: a ring of the 16384
+ * most recent variables (128 KiB; on a shorter tape, the power of two that
+ * holds all its variables), plus 16 KiB blocks for the adjoints of
+ * older variables that are read far from their definition (the inputs and
+ * parameters of an ODE integration, for instance), each given back once the
+ * sweep has moved past it.  On a tape whose variables are mostly read soon
+ * after their definition, the adjoints then take a few hundred KiB however
+ * long the tape is; ad_tape_last_adjoint_bytes tells what a sweep used.
+ * The derivatives are the same to the bit; the sweep costs more per node
+ * (see README, "Adjoint window", for measurements).  Tapes with array or
+ * custom nodes, the linearised sweep at the recorded point (see
+ * ad_tape_linearize) and compiled sweeps (ad_tape_compile, already as
+ * small) ignore it.  Off for a new tape; kept across recordings.
+ * AD_EINVAL for NULL.  Not while another thread sweeps the tape. */
+int ad_tape_set_adjoint_window(ad_tape *tape, int on);
 
 /* Starts recording into tape on the calling thread, discarding any earlier
  * recording (its storage is reused).  AD_EINVAL if tape is NULL, if this
@@ -193,6 +210,15 @@ void ad_tape_stats(const ad_tape *tape, ad_tape_info *info);
  * flipped in the calling thread's last sweep that returned AD_ERETAPE, or
  * -1 if none did. */
 long ad_tape_last_flip(void);
+
+/* The bytes of adjoints the calling thread's last reverse sweep of
+ * ad_tape_gradient, ad_tape_vjp or ad_tape_vjp_multi used (0 before the
+ * first): 8 per variable and lane; with the adjoint window
+ * (ad_tape_set_adjoint_window), the ring, the most blocks of older
+ * variables it held at once and 8 bytes per 2048 variables of the tape; on
+ * a compiled tape, 8 per slot and lane.  For memory measurements: the
+ * buffers stay with the thread for reuse until ad_thread_release. */
+size_t ad_tape_last_adjoint_bytes(void);
 
 /* Writes the tape to a file (versioned, endian-checked, checksummed), or
  * reads one into tape, replacing its recording.  Returns AD_OK, AD_EINVAL

@@ -535,6 +535,7 @@ static int record(unsigned code, const uint32_t *hdr, size_t nhdr, input *in,
         t->tmp_need = tmp;
     uint32_t *a0 = R->arg, *a = a0;
     double *c0 = R->cst, *c = c0;
+    t->narray++;
     *R->op++ = (uint8_t)code;
     *a++ = (uint32_t)words;
     *a++ = (uint32_t)nres;

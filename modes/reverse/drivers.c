@@ -15,11 +15,17 @@ int ad__prepare(ad_tape *t, const double *x, size_t tq, size_t aq,
 {
     if (t == NULL || !t->done)
         return AD_EINVAL;
-    ad__work *w = ad__work_get(t, tq, aq, t->tmp_need);
-    if (w == NULL)
+    /* One adjoint lane in a window (adjwin.c) if asked for, on a tape
+     * without array nodes (whose rules work on runs of adjoints), except
+     * for the linearised sweep, which works on the array. */
+    int win = aq == 1 && t->window && t->narray == 0 &&
+              !(x == NULL && t->linear);
+    ad__work *w = ad__work_get(t, tq, win ? 0 : aq, t->tmp_need);
+    if (w == NULL || (win && ad__aw_open(&w->aw, t->nvar) != AD_OK))
         return AD_ENOMEM;
     memset(s, 0, sizeof *s);
     s->t = t;
+    s->aw = win ? &w->aw : NULL;
     s->vt = x != NULL ? w->vt : t->vtab;
     s->vf = x != NULL ? w->val : NULL;
     s->x = x;
@@ -110,14 +116,23 @@ int ad_tape_jvp(ad_tape *t, const double *x, const double *v, double *y,
     return ad_tape_jvp_multi(t, x, 1, v, y, jv);
 }
 
-/* Seeds the adjoints of the outputs with the k rows of W (k x m). */
+/* Seeds the adjoints of the outputs with the k rows of W (k x m; W NULL:
+ * k = 1 and output 0 gets 1). */
 static void seed(ad__sweep *s, size_t k, const double *W)
 {
     const ad_tape *t = s->t;
-    for (size_t j = 0; j < t->m; j++)
-        if (t->dep[j] != 0)
+    for (size_t j = 0; j < (W != NULL ? t->m : 1); j++) {
+        uint32_t i = t->dep[j];
+        if (i == 0)
+            continue;
+        if (s->aw != NULL) {
+            ad__awin *aw = s->aw;
+            AD__AWW(aw, aw->ring, aw->rmask, aw->lo, i, (uint32_t)t->nvar) +=
+                W ? W[j] : 1.0;
+        } else
             for (size_t l = 0; l < k; l++)
-                s->adj[(size_t)t->dep[j] * k + l] += W[l * t->m + j];
+                s->adj[(size_t)i * k + l] += W ? W[l * t->m + j] : 1.0;
+    }
 }
 
 int ad_tape_vjp_multi(ad_tape *t, const double *x, size_t k, const double *W,
@@ -163,8 +178,7 @@ int ad_tape_gradient(ad_tape *t, const double *x, double *g)
         return rc;
     s.q = 1;
     s.G = g;
-    if (t->dep[0] != 0)
-        s.adj[t->dep[0]] = 1.0;
+    seed(&s, 1, NULL);
     if (x == NULL && t->linear)
         ad__reverse_linear(&s);
     else

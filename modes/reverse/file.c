@@ -406,6 +406,7 @@ static int check_nodes(ld *L, const ad__seg *sg)
             if (rc != AD_OK)
                 return rc;
             L->narr++;
+            L->t->narray++;
         } else if (code == AD__OP_INDEPS) {
             /* A block of inputs, in one run as the recorder puts it. */
             if (!ad__tape_contiguous(L->t, (uint32_t)r, nr))

@@ -173,4 +173,5 @@ void ad__reverse_linear(ad__sweep *s)
             }
         }
     }
+    ad__work_set_adj_bytes(t->nvar * sizeof(double));
 }

@@ -478,6 +478,14 @@ int ad_tape_set_limit(ad_tape *t, size_t bytes)
     return AD_OK;
 }
 
+int ad_tape_set_adjoint_window(ad_tape *t, int on)
+{
+    if (t == NULL)
+        return AD_EINVAL;
+    t->window = on != 0;
+    return AD_OK;
+}
+
 int ad__tape_custom_id(ad_tape *t, const struct ad_custom *op, uint32_t *id)
 {
     /* Few distinct ops per tape, and the same one called again and again:
@@ -510,6 +518,7 @@ void ad__tape_reset(ad_tape *t)
     t->nvar = 0;
     t->nop = t->narg = t->ncst = t->ncmp = 0;
     t->tmp_need = 0;
+    t->narray = 0;
     t->linear = 0;
     if (t->slots != NULL)
         t->slots->valid = 0;

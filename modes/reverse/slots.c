@@ -337,6 +337,7 @@ int ad__slot_vjp(ad_tape *t, const double *x, size_t k, const double *W,
     s.q = k;
     s.G = WJ;
     ad__slot_reverse(&s);
+    ad__work_set_adj_bytes(t->slots->nslot * k * sizeof(double));
     return AD_OK;
 }
 

@@ -140,20 +140,20 @@ int ad__forward(ad__sweep *s, int replay)
  * start at 1, so r - 1 >= 0 throughout. */
 #define AD__ACC_TAKE(w, r)                                                     \
     double w = acc;                                                            \
-    acc = A[(r)-1];                                                            \
-    A[(r)-1] = 0.0
+    acc = AD__AR((r)-1);                                                       \
+    AD__AR((r)-1) = 0.0
 #define AD__ACC_ADD(i, d)                                                      \
     do {                                                                       \
         if ((i) == r - 1)                                                      \
             acc += (d);                                                        \
         else                                                                   \
-            A[i] += (d);                                                       \
+            AD__AW(i) += (d);                                                  \
     } while (0)
-#define AD__ACC_PUT(r) A[(r)-1] = acc
+#define AD__ACC_PUT(r) AD__AW((r)-1) = acc
 #define AD__ACC_GET(r)                                                         \
     do {                                                                       \
-        acc = A[(r)-1];                                                        \
-        A[(r)-1] = 0.0;                                                        \
+        acc = AD__AR((r)-1);                                                   \
+        AD__AR((r)-1) = 0.0;                                                   \
     } while (0)
 
 /* Adds partial p times the adjoint of r into the adjoint of i, clearing
@@ -177,7 +177,11 @@ int ad__forward(ad__sweep *s, int replay)
     } while (0)
 
 /* The reverse sweeps: one adjoint lane, or q; on the tape's values or on
- * the flat values of a replay. */
+ * the flat values of a replay; the one-lane ones also with their adjoints
+ * in a window (adjwin.c).  With one lane the adjoint of i is read (and
+ * cleared) as AD__AR(i) and added into as AD__AW(i). */
+#define AD__AR(i) A[i]
+#define AD__AW(i) A[i]
 #define AD__VAL(i) AD__V(vt, i)
 #define AD__NAME   rev_1
 #define AD__Q      1
@@ -202,11 +206,38 @@ int ad__forward(ad__sweep *s, int replay)
 #undef AD__NAME
 #undef AD__Q
 #undef AD__VAL
+#undef AD__AR
+#undef AD__AW
+#define AD__AR(i) AD__AWR(aw, ring, rmask, lo, i)
+#define AD__AW(i) AD__AWW(aw, ring, rmask, lo, i, r)
+#define AD__VAL(i) AD__V(vt, i)
+#define AD__NAME   rev_1_win
+#define AD__Q      1
+#include "sweep_rev.inc"
+#undef AD__NAME
+#undef AD__VAL
+#define AD__VAL(i) vf[i]
+#define AD__NAME   rev_1_flat_win
+#include "sweep_rev.inc"
+#undef AD__NAME
+#undef AD__Q
+#undef AD__VAL
+#undef AD__AR
+#undef AD__AW
 
 void ad__reverse(ad__sweep *s)
 {
+    size_t nvar = s->t->nvar;
+    if (s->aw != NULL) {
+        s->vf != NULL ? rev_1_flat_win(s) : rev_1_win(s);
+        if (ad__aw_close(s->aw) != AD_OK && s->err == AD_OK)
+            s->err = AD_ENOMEM;
+        ad__work_set_adj_bytes(ad__aw_bytes(s->aw));
+        return;
+    }
     if (s->vf != NULL)
         s->q == 1 ? rev_1_flat(s) : rev_q_flat(s);
     else
         s->q == 1 ? rev_1(s) : rev_q(s);
+    ad__work_set_adj_bytes(nvar * s->q * sizeof(double));
 }

@@ -100,9 +100,11 @@ struct ad_tape {
     size_t nvar;       /* one past the largest variable index */
     size_t nop, narg, ncst, ncmp;
     size_t tmp_need;   /* scratch doubles the array nodes need in a sweep */
+    size_t narray;     /* array and custom nodes (no adjoint window) */
     size_t alloc;      /* bytes held */
     size_t peak;       /* most bytes held */
     size_t limit;      /* cap on alloc, 0 for none */
+    int window;        /* one-lane reverse sweeps in an adjoint window */
     uint32_t tag;      /* tag of the recording */
     int status;        /* AD_OK, or the error that ended the recording */
     int recording;     /* a thread is recording into the tape */
@@ -232,6 +234,66 @@ typedef struct ad__node_kind {
 /* The table of the 256 op bytes (filled on first call, thread-safe). */
 const ad__node_kind *ad__node_kinds(void);
 
+/* ---- adjwin.c: the adjoint window of one-lane reverse sweeps ------------ */
+
+#define AD__AK 11 /* 2048 adjoints per block */
+#define AD__AC ((size_t)1 << AD__AK)
+#define AD__RN ((uint32_t)1 << 14) /* adjoints in the ring, at most */
+
+typedef struct ad__awin {
+    double *ring;   /* variable i >= lo: its adjoint at ring[i & rmask] */
+    uint32_t rmask; /* the ring's length - 1: AD__RN, or less on a short tape */
+    uint32_t lo;    /* a multiple of AD__AC */
+    uint32_t lo_r;  /* lo is the lowest it may be while results > lo_r */
+    double **map;   /* block c of the variables below lo -> its far store */
+    double *zero;   /* AD__AC zeros: the blocks without a far store */
+    double *trash;  /* AD__AC doubles: where writes go once memory ran out */
+    double **free;  /* the free far stores, all zero */
+    double **slab;  /* the pool's allocations */
+    size_t map_cap, ring_cap, nfree, nchunks, nslab, slab_cap;
+    size_t nmap;        /* blocks of this sweep */
+    size_t used, peak;  /* far stores in use now, and at most in this sweep */
+    int err;            /* AD_ENOMEM if the pool could not grow */
+} ad__awin;
+
+/* Opens a sweep over nvar variables. */
+int ad__aw_open(ad__awin *aw, size_t nvar);
+/* Lowers lo as far as the node of result r allows, moving the far stores
+ * of the blocks that enter the ring into it. */
+void ad__aw_slide(ad__awin *aw, uint32_t r);
+/* The far store of i's block, taken from the pool. */
+double *ad__aw_take(ad__awin *aw, uint32_t i);
+/* The adjoint of i (below *lo, the sweep's copy of aw->lo) to add into, at
+ * the node of result r. */
+static inline double *ad__aw_far(ad__awin *aw, uint32_t i, uint32_t r,
+                                 uint32_t *lo)
+{
+    if (AD__UNLIKELY(r < aw->lo_r)) {
+        ad__aw_slide(aw, r);
+        *lo = aw->lo;
+        if (i >= *lo)
+            return &aw->ring[i & aw->rmask];
+    }
+    double *p = aw->map[i >> AD__AK];
+    if (AD__UNLIKELY(p == aw->zero))
+        p = ad__aw_take(aw, i);
+    return p + (i & (AD__AC - 1));
+}
+/* The adjoint of i in a sweep that keeps aw->ring, aw->rmask and aw->lo in
+ * ring, rm and lo: to read and clear (AD__AWR), to add into at the node of
+ * result r (AD__AWW). */
+#define AD__AWR(aw, ring, rm, lo, i)                                           \
+    (*((i) >= (lo) ? &(ring)[(i) & (rm)]                                       \
+                   : &(aw)->map[(i) >> AD__AK][(i) & (AD__AC - 1)]))
+#define AD__AWW(aw, ring, rm, lo, i, r)                                        \
+    (*((i) >= (lo) ? &(ring)[(i) & (rm)] : ad__aw_far(aw, i, r, &(lo))))
+/* Ends the sweep, giving every far store back: AD_OK or AD_ENOMEM. */
+int ad__aw_close(ad__awin *aw);
+/* The bytes the last sweep used: the ring, its far stores at most and the
+ * map. */
+size_t ad__aw_bytes(const ad__awin *aw);
+void ad__aw_free(ad__awin *aw);
+
 /* ---- work.c: the calling thread's sweep buffers ------------------------- */
 
 typedef struct ad__work {
@@ -246,6 +308,7 @@ typedef struct ad__work {
     double *ssave;
     size_t val_cap, vt_cap, tan_cap, adj_cap, tmp_cap;
     size_t sval_cap, stan_cap, sadj_cap, ssave_cap;
+    ad__awin aw; /* adjwin.c: the adjoint window */
 } ad__work;
 
 /* The calling thread's buffers, grown to hold a sweep of `tape` with q
@@ -263,6 +326,8 @@ ad__work *ad__work_slots(size_t nslot, size_t tan_q, size_t adj_q,
 double *ad__work_tmp(size_t n);
 /* Records the thread's last flipped comparison (-1: none). */
 void ad__work_set_flip(long k);
+/* Records the adjoint bytes of the thread's last reverse sweep. */
+void ad__work_set_adj_bytes(size_t bytes);
 /* Frees the calling thread's tape and buffers of the ad_fn drivers
  * (modes/mixed/work.c); part of ad_thread_release. */
 void ad__drivers_release(void);
@@ -283,6 +348,7 @@ typedef struct ad__sweep {
     size_t q, ldv;
     size_t unit0;     /* V == NULL: the seeds are unit vectors e_unit0.. */
     double *save; /* compiled sweeps: the overwritten values */
+    ad__awin *aw;     /* one lane: the adjoints in a window, not in adj */
     long flip;        /* first flipped comparison, -1 if none */
     int err;          /* first failed callback of a custom node, else 0 */
 } ad__sweep;

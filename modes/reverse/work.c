@@ -20,6 +20,7 @@ static once_flag key_once = ONCE_FLAG_INIT;
 static int key_ok;
 
 static _Thread_local long last_flip = -1;
+static _Thread_local size_t last_adj_bytes;
 
 static void work_free(void *p)
 {
@@ -35,6 +36,7 @@ static void work_free(void *p)
     free(w->stan);
     free(w->sadj);
     free(w->ssave);
+    ad__aw_free(&w->aw);
     free(w);
 }
 
@@ -136,6 +138,16 @@ void ad__work_set_flip(long k)
 long ad_tape_last_flip(void)
 {
     return last_flip;
+}
+
+void ad__work_set_adj_bytes(size_t bytes)
+{
+    last_adj_bytes = bytes;
+}
+
+size_t ad_tape_last_adjoint_bytes(void)
+{
+    return last_adj_bytes;
 }
 
 void ad_thread_release(void)
