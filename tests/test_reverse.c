@@ -2410,6 +2410,10 @@ static void threads_sweep(int compiled)
         ref[i].ready = &all;
         sweep_shared(&ref[i]);
     }
+    /* The threads sweep the uncompiled tape with the adjoint window, each
+     * in its own ring, against the serial sweeps without it. */
+    if (!compiled)
+        OK(ad_tape_set_adjoint_window(t, 1));
     thrd_t th[NTHREADS];
     for (int i = 0; i < NTHREADS; i++)
         cr_assert(thrd_create(&th[i], sweep_shared, &w[i]) == thrd_success);
