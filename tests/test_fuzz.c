@@ -495,12 +495,15 @@ Test(fuzz, compiled_tape_sweeps_are_bitwise_the_same)
     ad_tape_free(t);
 }
 
-/* One random program applied again and again, its inputs each time the
- * first ones plus an eighth of the last outputs: a tape of about 10^5
- * variables whose first inputs are read all along, far below the 16384
- * variables of the adjoint window's ring (the ODE shape). */
+/* One random program applied again and again: a tape of up to 10^5
+ * variables, with variables read far below the 16384 of the adjoint
+ * window's ring.  ODE-shaped (chain 0): each round's inputs are the first
+ * ones plus an eighth of the last outputs (the first less a result of round
+ * 0), so that the first inputs and that result are read all along.  A pure
+ * chain (chain 1): each round's inputs are an eighth of the last outputs,
+ * and a result of round 0 is read once, by the output. */
 enum { WINDOW_ROUNDS = 1200 };
-static int record_rounds(ad_tape *t, pg_prog *p, const double *x)
+static int record_rounds(ad_tape *t, pg_prog *p, const double *x, int chain)
 {
     pg_params pp = {p, {PG_FAULT_NONE, 0}};
     ad_var x0[PG_MAX_IN], xv[PG_MAX_IN], yv[PG_MAX_OUT];
@@ -508,11 +511,22 @@ static int record_rounds(ad_tape *t, pg_prog *p, const double *x)
         return -1;
     ad_independent_array((size_t)p->n, x, x0);
     memcpy(xv, x0, sizeof xv);
+    ad_var keep = ad_const(ad_var, 0.0);
     for (int k = 0; k < WINDOW_ROUNDS; k++) {
         pg_interp_var(xv, yv, &pp);
-        for (int i = 0; i < p->n; i++)
-            xv[i] = ad_add(x0[i], ad_mul(0.125, yv[i % p->m]));
+        if (k == 0)
+            keep = ad_mul(0.5, yv[0]);
+        for (int i = 0; i < p->n; i++) {
+            ad_var y = yv[i % p->m];
+            if (chain == 1)
+                xv[i] = ad_mul(0.125, y);
+            else
+                xv[i] =
+                    ad_add(x0[i], ad_mul(0.125, i == 0 ? ad_sub(y, keep) : y));
+        }
     }
+    if (chain == 1)
+        yv[0] = ad_add(yv[0], keep);
     for (int j = 0; j < p->m; j++)
         ad_dependent(yv[j]);
     return ad_tape_end(t) == AD_OK ? 0 : -1;
@@ -572,7 +586,7 @@ Test(fuzz, adjoint_window_sweeps_are_bitwise_the_same)
         double x1[PG_MAX_IN];
         for (int i = 0; i < p.n; i++)
             x1[i] = p.x[i] != 0.0 ? p.x[i] * (1.0 + 0x1p-20) : 0x1p-20;
-        if (record_rounds(t, &p, x1) != 0)
+        if (record_rounds(t, &p, x1, (int)(k % 2)) != 0)
             continue;
         ad_tape_info info;
         ad_tape_stats(t, &info);

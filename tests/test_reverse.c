@@ -2245,6 +2245,50 @@ Test(reverse, adjoint_window)
     ad_tape_free(t);
 }
 
+/* A chain s_0 = x, s_k = sin(s_k-1) of P + n nodes, one of whose results,
+ * K = s_P^2 / 2, is read once more, by the output y = s_P+n + K, far above
+ * it.  K's adjoint waits in a far block while the window's ring slides down
+ * the chain in stretches (here inside one long segment of the tape); the
+ * sweep must find it there, whatever n.  Against the array sweep to the
+ * bit, and dy/dx against the analytic one. */
+Test(reverse, adjoint_window_far_read)
+{
+    enum { P = 150000 };
+    ad_tape *t = ad_tape_new(), *u = ad_tape_new();
+    OK(ad_tape_set_adjoint_window(u, 1));
+    for (int n = 30000; n < 60000; n += 977) {
+        double x = 0.7, gt, gu, d = 1.0, s = x, dK = 0.0;
+        for (int k = 0; k < P + n; k++) {
+            if (k == P)
+                dK = s * d; /* d(s_P^2 / 2)/dx */
+            d *= cos(s);
+            s = sin(s);
+        }
+        for (int w = 0; w < 2; w++) {
+            ad_tape *tw = w ? u : t;
+            OK(ad_tape_begin(tw));
+            ad_var xv = ad_independent(x), sv = xv, K = xv;
+            for (int k = 0; k < P + n; k++) {
+                if (k == P)
+                    K = ad_mul(0.5, ad_sqr(sv));
+                sv = ad_sin(sv);
+            }
+            ad_dependent(ad_add(sv, K));
+            OK(ad_tape_end(tw));
+        }
+        OK(ad_tape_gradient(t, NULL, &gt));
+        OK(ad_tape_gradient(u, NULL, &gu));
+        cr_expect(gu == gt, "n = %d: %.17g with the window, %.17g without", n,
+                  gu, gt);
+        cr_expect(fabs(gt - (d + dK)) <= 1e-12, "n = %d: %.17g, want %.17g", n,
+                  gt, d + dK);
+        OK(ad_tape_gradient(u, &x, &gu)); /* at a new point: the flat sweep */
+        cr_expect(gu == gt, "n = %d, replayed: %.17g", n, gu);
+    }
+    ad_tape_free(t);
+    ad_tape_free(u);
+}
+
 /* ---- 9. threads ---------------------------------------------------------- */
 
 enum { NTHREADS = 4, PTS_PER_THREAD = 12 };
