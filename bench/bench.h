@@ -306,8 +306,9 @@ typedef struct ad_bench_reverse_options {
 /* The defaults: those of forward, ADOL-C on, malloc tuned. */
 ad_bench_reverse_options ad_bench_reverse_default_options(void);
 
-/* Times f, recording + gradient on a reused and on a fresh tape, the
- * gradient and a jvp on the tape (at the recorded point and at a new one)
+/* Times f, recording + gradient on a reused and on a fresh tape (and on a
+ * reused one with the adjoint window), the gradient and a jvp on the tape
+ * (at the recorded point and at a new one)
  * on every problem, beside ADOL-C when compiled in; prints the table to out
  * and checks (untimed) the tape's derivatives against ad_dual passes.
  * Returns 0, 1 if a check failed, or -1 if memory ran out or a sweep
