@@ -3,8 +3,8 @@
  *
  * A node's layout is in array_node.h (a CUSTOM node's id is the op's place
  * in the tape's list of custom ops); a range of variables lies in one run
- * of memory.  The results are nres consecutive variables in one run of memory, so the
- * values of a range, the constants and the results are plain arrays and
+ * of memory.  The results are nres consecutive variables in one run of memory,
+ * so the values of a range, the constants and the results are plain arrays and
  * CBLAS does the work; lists are gathered into scratch first.
  *
  * The rules are those of the linear algebra: for y = A x + y0,
@@ -24,8 +24,8 @@ enum { K_RANGE = AD__K_RANGE, K_LIST = AD__K_LIST, K_CONST = AD__K_CONST };
 
 typedef ad__view view;
 
-static const uint32_t *view_parse(const uint32_t *a, const double **c,
-                                  size_t k, view *v)
+static const uint32_t *view_parse(const uint32_t *a, const double **c, size_t k,
+                                  view *v)
 {
     v->kind = a[0];
     v->k = k;
@@ -107,6 +107,24 @@ static int take_adj(ad__sweep *s, uint32_t r, size_t k, size_t l, double *w)
         any |= w[i] != 0.0;
     }
     return any;
+}
+
+/* With one tangent lane and no list among its arrays, a node's tangents lie
+ * in place: the tangents of a range are an array (BLAS takes them), those
+ * of constants are zero (NULL here). */
+static int one_lane_ranges(const ad__sweep *s, const ad__anode *d)
+{
+    if (s->q != 1)
+        return 0;
+    for (int j = 0; j < d->nv; j++)
+        if (d->v[j].kind == K_LIST)
+            return 0;
+    return 1;
+}
+
+static const double *tans_in_place(const ad__sweep *s, const view *v)
+{
+    return v->kind == K_RANGE ? s->tan + v->first : NULL;
 }
 
 /* ---- map: the unary primitives' rules over an array --------------------- */
@@ -224,6 +242,27 @@ static double *parse_vals(const ad__sweep *s, unsigned code,
     return buf;
 }
 
+/* dot y = dot y0 + op(dot A) x + op(A) dot x, one lane, in place. */
+static void gemv_tangent(const ad__sweep *s, const node *d,
+                         const double *const val[3], double *ty)
+{
+    const double *tA = tans_in_place(s, &d->v[0]);
+    const double *tx = tans_in_place(s, &d->v[1]);
+    const double *ty0 = tans_in_place(s, &d->v[2]);
+    int m = (int)d->m, n = (int)d->n;
+    enum CBLAS_TRANSPOSE tr = d->trans ? CblasTrans : CblasNoTrans;
+    if (ty0 != NULL)
+        memcpy(ty, ty0, d->nres * sizeof *ty);
+    else
+        memset(ty, 0, d->nres * sizeof *ty);
+    if (m == 0 || n == 0)
+        return;
+    if (tA != NULL)
+        cblas_dgemv(CblasRowMajor, tr, m, n, 1.0, tA, n, val[1], 1, 1.0, ty, 1);
+    if (tx != NULL)
+        cblas_dgemv(CblasRowMajor, tr, m, n, 1.0, val[0], n, tx, 1, 1.0, ty, 1);
+}
+
 void ad__array_forward(ad__sweep *s, unsigned code, const uint32_t *arg,
                        const double *cst, uint32_t r, int replay)
 {
@@ -284,8 +323,12 @@ void ad__array_forward(ad__sweep *s, unsigned code, const uint32_t *arg,
             memcpy(out, val[2], ny * sizeof *out);
             if (m > 0 && n > 0)
                 cblas_dgemv(CblasRowMajor, d.trans ? CblasTrans : CblasNoTrans,
-                            (int)m, (int)n, 1.0, val[0], (int)n, val[1], 1,
-                            1.0, out, 1);
+                            (int)m, (int)n, 1.0, val[0], (int)n, val[1], 1, 1.0,
+                            out, 1);
+        }
+        if (one_lane_ranges(s, &d)) {
+            gemv_tangent(s, &d, val, T + r);
+            break;
         }
         for (size_t l = 0; l < q; l++)
             for (size_t o = 0; o < ny; o++) {
@@ -382,7 +425,8 @@ void ad__array_reverse(ad__sweep *s, unsigned code, const uint32_t *arg,
             }
             /* bar A += w x^T (or x w^T): row i of A gets a_i times b. */
             if (A->kind != K_CONST && m > 0 && n > 0) {
-                const double *ra = d.trans ? val[1] : w, *cb = d.trans ? w : val[1];
+                const double *ra = d.trans ? val[1] : w,
+                             *cb = d.trans ? w : val[1];
                 if (A->kind == K_RANGE && q == 1)
                     cblas_dger(CblasRowMajor, (int)m, (int)n, 1.0, ra, 1, cb, 1,
                                s->adj + A->first, (int)n);
@@ -640,8 +684,8 @@ int ad_var_axpy(size_t n, ad_var a, const ad_var *x, ad_var *y)
     return rc;
 }
 
-int ad_var_gemv(int trans, size_t m, size_t n, const ad_var *A,
-                const ad_var *x, ad_var *y)
+int ad_var_gemv(int trans, size_t m, size_t n, const ad_var *A, const ad_var *x,
+                ad_var *y)
 {
     if (trans != AD_NOTRANS && trans != AD_TRANS)
         return AD_EINVAL;
@@ -854,6 +898,70 @@ static void map_d12(unsigned op, double x, double y, double *d1, double *d2)
     }
 }
 
+/* The pairs of P (row-major, rows of len pairs) += (a_i b_j, ta_i b_j +
+ * a_i tb_j) for i < rows, j < len.  A NULL ta or tb stands for zero
+ * tangents, kept as products with 0.0 as the general rule has them. */
+static void pairs_outer(double *P, size_t rows, size_t len, const double *a,
+                        const double *ta, const double *b, const double *tb)
+{
+    for (size_t i = 0; i < rows; i++) {
+        double ai = a[i], tai = ta != NULL ? ta[i] : 0.0;
+        double *Pr = P + 2 * i * len;
+        if (tb != NULL)
+            for (size_t j = 0; j < len; j++) {
+                Pr[2 * j] += ai * b[j];
+                Pr[2 * j + 1] += tai * b[j] + ai * tb[j];
+            }
+        else
+            for (size_t j = 0; j < len; j++) {
+                Pr[2 * j] += ai * b[j];
+                Pr[2 * j + 1] += tai * b[j] + ai * 0.0;
+            }
+    }
+}
+
+/* GEMV's second-order rule, one lane, every array a range or constants:
+ * bar y0 += w; bar x += op(A)^T w, its tangent += op(dot A)^T w + op(A)^T wd;
+ * bar A += w x^T (or x w^T), its tangent += wd x^T + w dot x^T (or the
+ * transposes).  The pairs (adjoint, adjoint tangent) are interleaved, so
+ * the x terms are BLAS calls with stride 2 and the A terms a loop. */
+static void gemv_reverse2(ad__sweep *s, const node *d,
+                          const double *const val[3], const double *w,
+                          const double *wd)
+{
+    const view *v = d->v;
+    const double *tA = tans_in_place(s, &v[0]);
+    const double *tx = tans_in_place(s, &v[1]);
+    size_t m = d->m, n = d->n;
+    if (v[2].kind == K_RANGE) {
+        double *p = s->adj + 2 * (size_t)v[2].first;
+        for (size_t o = 0; o < d->nres; o++) {
+            p[2 * o] += w[o];
+            p[2 * o + 1] += wd[o];
+        }
+    }
+    if (m == 0 || n == 0)
+        return;
+    if (v[1].kind == K_RANGE) {
+        double *p = s->adj + 2 * (size_t)v[1].first;
+        enum CBLAS_TRANSPOSE tr = d->trans ? CblasNoTrans : CblasTrans;
+        cblas_dgemv(CblasRowMajor, tr, (int)m, (int)n, 1.0, val[0], (int)n, w,
+                    1, 1.0, p, 2);
+        cblas_dgemv(CblasRowMajor, tr, (int)m, (int)n, 1.0, val[0], (int)n, wd,
+                    1, 1.0, p + 1, 2);
+        if (tA != NULL)
+            cblas_dgemv(CblasRowMajor, tr, (int)m, (int)n, 1.0, tA, (int)n, w,
+                        1, 1.0, p + 1, 2);
+    }
+    if (v[0].kind == K_RANGE) {
+        double *P = s->adj + 2 * (size_t)v[0].first;
+        if (d->trans) /* row e of A: x_e (w, wd) + (0, dot x_e w) */
+            pairs_outer(P, m, n, val[1], tx, w, wd);
+        else /* row o of A: w_o (x, dot x) + (0, wd_o x) */
+            pairs_outer(P, m, n, w, wd, val[1], tx);
+    }
+}
+
 void ad__array_reverse2(ad__sweep *s, unsigned code, const uint32_t *arg,
                         const double *cst, uint32_t r)
 {
@@ -901,6 +1009,10 @@ void ad__array_reverse2(ad__sweep *s, unsigned code, const uint32_t *arg,
     }
     case AD__OP_GEMV: {
         size_t ny = d.nres, len = d.trans ? m : n;
+        if (one_lane_ranges(s, &d)) {
+            gemv_reverse2(s, &d, val, w, wd);
+            break;
+        }
         for (size_t o = 0; o < ny; o++)
             add2(s, &v[2], o, w[o], wd[o]);
         for (size_t e = 0; e < len; e++) {

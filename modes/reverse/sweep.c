@@ -182,6 +182,12 @@ int ad__forward(ad__sweep *s, int replay)
  * cleared) as AD__AR(i) and added into as AD__AW(i). */
 #define AD__AR(i) A[i]
 #define AD__AW(i) A[i]
+/* The adjoints of the run of k inputs from r into g, cleared. */
+#define AD__TAKE_RUN(g, r, k)                                                  \
+    do {                                                                       \
+        memcpy(g, A + (r), (k) * sizeof(double));                              \
+        memset(A + (r), 0, (k) * sizeof(double));                              \
+    } while (0)
 #define AD__VAL(i) AD__V(vt, i)
 #define AD__NAME   rev_1
 #define AD__Q      1
@@ -208,8 +214,16 @@ int ad__forward(ad__sweep *s, int replay)
 #undef AD__VAL
 #undef AD__AR
 #undef AD__AW
+#undef AD__TAKE_RUN
 #define AD__AR(i) AD__AWR(aw, ring, rmask, lo, i)
 #define AD__AW(i) AD__AWW(aw, ring, rmask, lo, i, r)
+#define AD__TAKE_RUN(g, r, k)                                                  \
+    do {                                                                       \
+        for (size_t i_ = 0; i_ < (k); i_++) {                                  \
+            (g)[i_] = AD__AR((r) + (uint32_t)i_);                              \
+            AD__AR((r) + (uint32_t)i_) = 0.0;                                  \
+        }                                                                      \
+    } while (0)
 #define AD__VAL(i) AD__V(vt, i)
 #define AD__NAME   rev_1_win
 #define AD__Q      1
@@ -224,6 +238,7 @@ int ad__forward(ad__sweep *s, int replay)
 #undef AD__VAL
 #undef AD__AR
 #undef AD__AW
+#undef AD__TAKE_RUN
 
 void ad__reverse(ad__sweep *s)
 {
