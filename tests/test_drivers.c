@@ -46,6 +46,7 @@ AD_FN(wide, 3, 2)
 AD_FN(tall, 2, 4)
 AD_FN(dense, ((const size_params *)params)->n, ((const size_params *)params)->m)
 AD_FN(full, ((const size_params *)params)->n, 1)
+AD_FN(rank1, ((const size_params *)params)->n, ((const size_params *)params)->n)
 AD_FN(logx, 2, 1)
 AD_FN(branch, 2, 1)
 
@@ -411,6 +412,43 @@ Test(drivers, jacobian_modes_agree_on_dense_maps)
         free(x), free(v), free(w), free(y1), free(y2), free(jv), free(wj);
         free(Jf), free(Jr), free(Ja);
     }
+}
+
+/* A forward Jacobian large enough that its batches stream whole cache lines
+ * of J to memory (forward.c): into a buffer on a line boundary and into one
+ * 3 entries past it (a shorter first batch), bitwise the same, and against
+ * the closed form and the reverse mode. */
+Test(drivers, forward_jacobian_large_whole_lines)
+{
+    enum { N = 1024 };
+    size_params p = {N, N};
+    ad_fn f = rank1_fn(&p);
+    double *x = xmalloc(N * sizeof *x), *want = xmalloc(N * N * sizeof *want);
+    double *Jr = xmalloc(N * N * sizeof *Jr);
+    double *base = aligned_alloc(64, (N * N + 8) * sizeof *base);
+    double *Ja = xmalloc(N * N * sizeof *Ja);
+    cr_assert(base != NULL);
+    point(x, N, -0.91, 0.0017);
+    double S = 0.0;
+    for (size_t j = 0; j < N; j++)
+        S += x[j] * x[j];
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j < N; j++)
+            want[i * N + j] =
+                2.0 * x[i] * x[j] + (i == j ? S + cos(x[i]) : 0.0);
+    for (size_t off = 0; off <= 3; off += 3) {
+        char what[64];
+        snprintf(what, sizeof what, "n = %d, J at a line + %zu", N, off);
+        OK(ad_jacobian(&f, AD_FORWARD, x, NULL, base + off, NULL));
+        check_vec(base + off, want, N * N, EXACT, what);
+        if (off == 0)
+            memcpy(Ja, base, N * N * sizeof *Ja);
+        else
+            check_same(base + off, Ja, N * N, what);
+    }
+    OK(ad_jacobian(&f, AD_REVERSE, x, NULL, Jr, NULL));
+    check_vec(Jr, Ja, N * N, EXACT, "forward vs reverse");
+    free(x), free(want), free(Jr), free(base), free(Ja);
 }
 
 /* ---- second order -------------------------------------------------------- */
