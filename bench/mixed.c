@@ -35,10 +35,14 @@
  *   threads  the dense n = m = 2000 Jacobian of y_i = x_i sum_j x_j^2 +
  *            sin(x_i) (dense.inc) by ad_jacobian, AUTO (forward) and
  *            REVERSE, with omp_set_num_threads(1) and (2) around the call:
- *            the speed-up of two threads; beside it, as a control, chains
- *            of square roots split over the threads the same way, whose
- *            speed-up is what the machine gave (2 on an idle machine, less
- *            when other work holds the second core).
+ *            the speed-up of two threads; beside it two controls split
+ *            over the threads the same way: chains of square roots (no
+ *            memory touched), whose speed-up is what the machine gave (2 on
+ *            an idle machine, less when other work holds the second core),
+ *            and the forward Jacobian's own f_dualv passes without writing
+ *            J, whose speed-up bounds AUTO's (this VM has spells in which
+ *            one thread runs such passes 1.5x faster than usual and two
+ *            threads do not: the passes then scale by 1.5-1.7 only).
  *
  * Method.  As reverse.c: buffers allocated and filled once per problem
  * (fixed seeds), medians of samples of >= 20 ms, the samples of all
@@ -1030,6 +1034,8 @@ enum {
     T_REV2, /* the same, 2 threads */
     T_CAL1, /* the control: an arithmetic loop, 1 thread */
     T_CAL2, /* the same, 2 threads */
+    T_DV1,  /* the control: the forward Jacobian's f_dualv passes, 1 thread */
+    T_DV2,  /* the same, 2 threads */
     T_COUNT
 };
 
@@ -1037,7 +1043,8 @@ typedef struct tprob {
     ad_bench_dense_params dp;
     ad_fn fn;
     double *x, *y;
-    double *J[T_COUNT]; /* per Jacobian measure, T_FWD1 .. T_REV2 */
+    double *J[T_COUNT];      /* per Jacobian measure, T_FWD1 .. T_REV2 */
+    ad_dualv *xv[2], *yv[2]; /* the f_dualv control's, per thread */
     int rc;
     double sink;
 } tprob;
@@ -1086,6 +1093,32 @@ static void run_tcal(void *ctx)
     }
     c->p->sink += s;
 }
+
+/* The second control: the passes of f_dualv that the forward Jacobian
+ * makes (AD_LANES columns seeded each), split over the threads in the same
+ * way, without writing J.  Its speed-up is what the machine gives for this
+ * function's own arithmetic, the bound of the Jacobian's. */
+static void run_tdv(void *ctx)
+{
+    tctx *c = ctx;
+    tprob *p = c->p;
+    size_t n = p->dp.n;
+    long nb = (long)((n + AD_LANES - 1) / AD_LANES);
+    omp_set_num_threads(c->which == T_DV1 ? 1 : 2);
+    double s = 0.0;
+#pragma omp parallel for schedule(dynamic) reduction(+ : s)
+    for (long b = 0; b < nb; b++) {
+        int th = omp_get_thread_num() & 1;
+        ad_dualv *xv = p->xv[th], *yv = p->yv[th];
+        size_t j0 = (size_t)b * AD_LANES;
+        for (size_t i = 0; i < n; i++)
+            xv[i] = ad_dualv_make(
+                p->x[i], i >= j0 && i - j0 < AD_LANES ? (int)(i - j0) : -1);
+        p->fn.f_dualv(xv, yv, p->fn.params);
+        s += yv[n - 1].d[0];
+    }
+    p->sink += s;
+}
 #endif
 
 /* The closed form of dense.inc's Jacobian y_i = x_i S + sin(x_i). */
@@ -1121,6 +1154,11 @@ static void bench_threads(run *r, size_t n)
         p.J[k] = malloc(n * n * sizeof *p.J[k]);
         ok = ok && p.J[k] != NULL;
     }
+    for (int k = 0; k < 2; k++) {
+        p.xv[k] = malloc(n * sizeof *p.xv[k]);
+        p.yv[k] = malloc(n * sizeof *p.yv[k]);
+        ok = ok && p.xv[k] != NULL && p.yv[k] != NULL;
+    }
     if (!ok) {
         fprintf(r->out, "dense Jacobian: out of memory\n");
         r->error = 1;
@@ -1137,7 +1175,10 @@ static void bench_threads(run *r, size_t n)
     for (int k = 0; k < T_COUNT; k++) {
         c[k].p = &p;
         c[k].which = k;
-        body[k] = k == T_F ? run_tf : k >= T_CAL1 ? run_tcal : run_tjac;
+        body[k] = k == T_F ? run_tf
+                  : k >= T_DV1 ? run_tdv
+                  : k >= T_CAL1 ? run_tcal
+                                : run_tjac;
         ctx[k] = &c[k];
     }
     ad_bench_timing t[T_COUNT];
@@ -1174,6 +1215,12 @@ static void bench_threads(run *r, size_t n)
     snprintf(note, sizeof note, "speed-up %.2f: what the machine gave",
              t[T_CAL1].median / t[T_CAL2].median);
     row(r, "control: sqrt chains, 2 threads", t[T_CAL2].median, tf, NAN, note);
+    row(r, "control: f_dualv passes, 1 thread", t[T_DV1].median, tf, NAN,
+        "AUTO's passes without J");
+    snprintf(note, sizeof note, "speed-up %.2f: the bound of AUTO's",
+             t[T_DV1].median / t[T_DV2].median);
+    row(r, "control: f_dualv passes, 2 threads", t[T_DV2].median, tf, NAN,
+        note);
 
     /* The checks: each timed Jacobian is the last one computed. */
     const size_t nn = n * n;
@@ -1192,6 +1239,8 @@ done:
     free(p.y);
     for (int k = T_FWD1; k <= T_REV2; k++)
         free(p.J[k]);
+    for (int k = 0; k < 2; k++)
+        free(p.xv[k]), free(p.yv[k]);
 #endif
 }
 
