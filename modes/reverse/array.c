@@ -111,7 +111,7 @@ static int take_adj(ad__sweep *s, uint32_t r, size_t k, size_t l, double *w)
 
 /* With one tangent lane and no list among its arrays, a node's tangents lie
  * in place: the tangents of a range are an array (BLAS takes them), those
- * of constants are zero (NULL here). */
+ * of constants are zero (NULL from view_tans). */
 static int one_lane_ranges(const ad__sweep *s, const ad__anode *d)
 {
     if (s->q != 1)
@@ -122,9 +122,18 @@ static int one_lane_ranges(const ad__sweep *s, const ad__anode *d)
     return 1;
 }
 
-static const double *tans_in_place(const ad__sweep *s, const view *v)
+/* Lane l of the tangents of v as one array: in place (a range, one lane),
+ * NULL (constants: zero) or gathered into buf (v->k entries). */
+static const double *view_tans(const ad__sweep *s, const view *v, size_t l,
+                               double *buf)
 {
-    return v->kind == K_RANGE ? s->tan + v->first : NULL;
+    if (v->kind == K_CONST)
+        return NULL;
+    if (v->kind == K_RANGE && s->q == 1)
+        return s->tan + v->first;
+    for (size_t i = 0; i < v->k; i++)
+        buf[i] = view_tan(s, v, i, l);
+    return buf;
 }
 
 /* ---- map: the unary primitives' rules over an array --------------------- */
@@ -242,13 +251,16 @@ static double *parse_vals(const ad__sweep *s, unsigned code,
     return buf;
 }
 
-/* dot y = dot y0 + op(dot A) x + op(A) dot x, one lane, in place. */
+/* Lane l of dot y = dot y0 + op(dot A) x + op(A) dot x into ty (nres
+ * entries); buf: room for the lane's tangents of A, x and y0 (their k). */
 static void gemv_tangent(const ad__sweep *s, const node *d,
-                         const double *const val[3], double *ty)
+                         const double *const val[3], size_t l, double *buf,
+                         double *ty)
 {
-    const double *tA = tans_in_place(s, &d->v[0]);
-    const double *tx = tans_in_place(s, &d->v[1]);
-    const double *ty0 = tans_in_place(s, &d->v[2]);
+    const view *v = d->v;
+    const double *tA = view_tans(s, &v[0], l, buf);
+    const double *tx = view_tans(s, &v[1], l, buf + v[0].k);
+    const double *ty0 = view_tans(s, &v[2], l, buf + v[0].k + v[1].k);
     int m = (int)d->m, n = (int)d->n;
     enum CBLAS_TRANSPOSE tr = d->trans ? CblasTrans : CblasNoTrans;
     if (ty0 != NULL)
@@ -326,22 +338,18 @@ void ad__array_forward(ad__sweep *s, unsigned code, const uint32_t *arg,
                             (int)m, (int)n, 1.0, val[0], (int)n, val[1], 1, 1.0,
                             out, 1);
         }
-        if (one_lane_ranges(s, &d)) {
-            gemv_tangent(s, &d, val, T + r);
+        /* Lane by lane, on the lane's tangents as arrays (the scratch holds
+         * them after the values: the k of each array, then ny). */
+        if (q == 1) {
+            gemv_tangent(s, &d, val, 0, buf, T + r);
             break;
         }
-        for (size_t l = 0; l < q; l++)
-            for (size_t o = 0; o < ny; o++) {
-                /* Output o sums over row o (A x) or column o (A^T x). */
-                double t = view_tan(s, &d.v[2], o, l);
-                size_t len = d.trans ? m : n;
-                for (size_t e = 0; e < len; e++) {
-                    size_t ia = d.trans ? e * n + o : o * n + e;
-                    t += view_tan(s, &d.v[0], ia, l) * val[1][e] +
-                         val[0][ia] * view_tan(s, &d.v[1], e, l);
-                }
-                T[((size_t)r + o) * q + l] = t;
-            }
+        double *u = buf + d.v[0].k + d.v[1].k + d.v[2].k;
+        for (size_t l = 0; l < q; l++) {
+            gemv_tangent(s, &d, val, l, buf, u);
+            for (size_t o = 0; o < ny; o++)
+                T[((size_t)r + o) * q + l] = u[o];
+        }
         break;
     }
     case AD__OP_CUSTOM: {
@@ -930,8 +938,8 @@ static void gemv_reverse2(ad__sweep *s, const node *d,
                           const double *wd)
 {
     const view *v = d->v;
-    const double *tA = tans_in_place(s, &v[0]);
-    const double *tx = tans_in_place(s, &v[1]);
+    const double *tA = view_tans(s, &v[0], 0, NULL); /* in place */
+    const double *tx = view_tans(s, &v[1], 0, NULL);
     size_t m = d->m, n = d->n;
     if (v[2].kind == K_RANGE) {
         double *p = s->adj + 2 * (size_t)v[2].first;
