@@ -1503,6 +1503,45 @@ Test(reverse, memory_cap)
     free(x), free(g), free(ge);
 }
 
+/* Inputs declared one at a time between the nodes that use them, across
+ * many blocks of every stream (ad_independent appends inline while the
+ * blocks have room): s = sum_i c_i x_i^2, so ds/dx_i = 2 c_i x_i exactly,
+ * at the recorded point and replayed at another. */
+Test(reverse, inputs_one_at_a_time)
+{
+    enum { N = 300000 };
+    double *x = xmalloc(N * sizeof *x), *x2 = xmalloc(N * sizeof *x2);
+    double *c = xmalloc(N * sizeof *c), *g = xmalloc(N * sizeof *g);
+    uint64_t st = 4711;
+    fill_uniform(&st, x, N, -2.0, 2.0);
+    fill_uniform(&st, x2, N, -2.0, 2.0);
+    fill_uniform(&st, c, N, 0.5, 1.5);
+    ad_tape *t = ad_tape_new();
+    cr_assert(t != NULL);
+    OK(ad_tape_begin(t));
+    ad_var s = ad_const(ad_var, 0.0);
+    for (size_t i = 0; i < N; i++)
+        s = ad_add(s, ad_mul(ad_sqr(ad_independent(x[i])), c[i]));
+    ad_dependent(s);
+    OK(ad_tape_end(t));
+    ad_tape_info info;
+    ad_tape_stats(t, &info);
+    cr_expect(info.n == N && info.m == 1, "n %zu, m %zu", info.n, info.m);
+    cr_expect(info.ops == 4 * (size_t)N, "ops %zu", info.ops);
+    cr_expect(info.segments > 1, "segments %zu", info.segments);
+    for (int p = 0; p < 2; p++) {
+        const double *xp = p ? x2 : x;
+        OK(ad_tape_gradient(t, p ? x2 : NULL, g));
+        size_t bad = 0;
+        for (size_t i = 0; i < N; i++)
+            bad += g[i] != 2.0 * xp[i] * c[i];
+        cr_expect(bad == 0, "%s point: %zu of %d entries differ",
+                  p ? "new" : "recorded", bad, N);
+    }
+    ad_tape_free(t);
+    free(x), free(x2), free(c), free(g);
+}
+
 /* ---- 8. misuse ----------------------------------------------------------- */
 
 /* Records sin(x^2) at 2 on t and checks it: the tape works. */

@@ -19,8 +19,8 @@ static tss_t key;
 static once_flag key_once = ONCE_FLAG_INIT;
 static int key_ok;
 
-static _Thread_local long last_flip = -1;
-static _Thread_local size_t last_adj_bytes;
+static _Thread_local long last_flip AD__TLS_IE = -1;
+static _Thread_local size_t last_adj_bytes AD__TLS_IE;
 
 static void work_free(void *p)
 {
