@@ -8,7 +8,8 @@
  * current blocks, and one comparison (val against vlim) tells that a node
  * still fits, so the common case is a few stores; the rest (new blocks,
  * errors) is ad__rec_slow() in modes/reverse/record.c.  A variable's index
- * is its value slot's address relative to vbias, so no counter is kept.  See include/admix/tape.h for the API.
+ * is its value slot's address relative to vbias, so no counter is kept.  See
+ * include/admix/tape.h for the API.
  *
  * Node layout (three streams and the values; modes/reverse/tape_impl.h):
  * one op byte = the ad_op code | AD__XC (second argument a constant) |
@@ -58,19 +59,19 @@ enum {
  * between versions (user code sees it only through these inline functions,
  * compiled against the same installed headers). */
 typedef struct ad__rec {
-    uint8_t *op;    /* next op byte */
-    uint32_t *arg;  /* next argument slot */
-    double *cst;    /* next constant slot */
-    double *val;    /* value slot of the next variable */
-    double *vlim;   /* val < vlim: a node of <= 3 args, <= 2 constants fits */
+    uint8_t *op;     /* next op byte */
+    uint32_t *arg;   /* next argument slot */
+    double *cst;     /* next constant slot */
+    double *val;     /* value slot of the next variable */
+    double *vlim;    /* val < vlim: a node of <= 3 args, <= 2 constants fits */
     uintptr_t vbias; /* the index of slot v is (v - vbias) / 8 */
-    uint32_t tag;   /* tag of the recording, 0 when none is running */
-    ad_tape *tape;  /* the tape being recorded, NULL when none */
-    int err;        /* first error of the recording */
+    uint32_t tag;    /* tag of the recording, 0 when none is running */
+    ad_tape *tape;   /* the tape being recorded, NULL when none */
+    int err;         /* first error of the recording */
 } ad__rec;
 
 #if defined(__GNUC__) || defined(__clang__)
-#define AD__TLS_IE     __attribute__((tls_model("initial-exec")))
+#define AD__TLS_IE      __attribute__((tls_model("initial-exec")))
 #define AD__UNLIKELY(c) __builtin_expect(!!(c), 0)
 #else
 #define AD__TLS_IE
@@ -131,18 +132,27 @@ static AD_INLINE double ad_var_value(ad_var x)
 
 /* ---- the primitives --------------------------------------------------- */
 
+/* Not the fast path: an argument's tag is not the recording's (it is a
+ * constant, or of another recording), or the blocks are full.  A constant
+ * cannot pass the tag test unnoticed: outside a recording (tag 0) the
+ * cursor is zero, val == vlim, and so is it after a failure. */
+#define AD__OFF_FAST(t, R) (((t) ^ (R)->tag) != 0 || (R)->val >= (R)->vlim)
+#define AD__OFF_FAST2(t, u, R)                                                 \
+    ((((t) ^ (R)->tag) | ((u) ^ (R)->tag)) != 0 || (R)->val >= (R)->vlim)
+
 #define AD__VAR1(N, n, k, HAS_C)                                               \
     double y = ad__##n##_v(x.v, k);                                            \
     ad__rec *R = &ad__rec_tls;                                                 \
-    if (x.t == 0)                                                              \
-        return ad__var_passive(y);                                             \
-    if (AD__UNLIKELY(x.t != R->tag || R->val >= R->vlim))                          \
+    if (AD__UNLIKELY(AD__OFF_FAST(x.t, R))) {                                  \
+        if (x.t == 0)                                                          \
+            return ad__var_passive(y);                                         \
         return ad__rec_slow(AD_OP_##N, x, x, k, y);                            \
+    }                                                                          \
     *R->arg++ = x.i;                                                           \
     if (HAS_C)                                                                 \
         *R->cst++ = k;                                                         \
     ad_var r_ = ad__var_result(R, y);                                          \
-    *R->op++ = AD_OP_##N; /* last: a byte store may alias the cursor */       \
+    *R->op++ = AD_OP_##N; /* last: a byte store may alias the cursor */        \
     return r_;
 
 #define AD_OP1(N, n, F, V, D1, D2, CV)                                         \
@@ -160,10 +170,11 @@ static AD_INLINE double ad_var_value(ad_var x)
     {                                                                          \
         double y = ad__##n##_v(x.v, u);                                        \
         ad__rec *R = &ad__rec_tls;                                             \
-        if (x.t == 0)                                                          \
-            return ad__var_passive(y);                                         \
-        if (AD__UNLIKELY(x.t != R->tag || R->val >= R->vlim))                      \
+        if (AD__UNLIKELY(AD__OFF_FAST(x.t, R))) {                              \
+            if (x.t == 0)                                                      \
+                return ad__var_passive(y);                                     \
             return ad__rec_slow(AD_OP_##N | AD__XC, x, x, u, y);               \
+        }                                                                      \
         *R->arg++ = x.i;                                                       \
         *R->cst++ = u;                                                         \
         ad_var r_ = ad__var_result(R, y);                                      \
@@ -174,10 +185,11 @@ static AD_INLINE double ad_var_value(ad_var x)
     {                                                                          \
         double y = ad__##n##_v(x, u.v);                                        \
         ad__rec *R = &ad__rec_tls;                                             \
-        if (u.t == 0)                                                          \
-            return ad__var_passive(y);                                         \
-        if (AD__UNLIKELY(u.t != R->tag || R->val >= R->vlim))                      \
+        if (AD__UNLIKELY(AD__OFF_FAST(u.t, R))) {                              \
+            if (u.t == 0)                                                      \
+                return ad__var_passive(y);                                     \
             return ad__rec_slow(AD_OP_##N | AD__CX, u, u, x, y);               \
+        }                                                                      \
         *R->arg++ = u.i;                                                       \
         *R->cst++ = x;                                                         \
         ad_var r_ = ad__var_result(R, y);                                      \
@@ -186,14 +198,15 @@ static AD_INLINE double ad_var_value(ad_var x)
     }                                                                          \
     static AD_INLINE ad_var ad_var_##n(ad_var x, ad_var u)                     \
     {                                                                          \
-        if (x.t == 0)                                                          \
-            return ad_var_##n##_cx(x.v, u);                                    \
-        if (u.t == 0)                                                          \
-            return ad_var_##n##_xc(x, u.v);                                    \
-        double y = ad__##n##_v(x.v, u.v);                                      \
         ad__rec *R = &ad__rec_tls;                                             \
-        if (AD__UNLIKELY(x.t != R->tag || u.t != R->tag || R->val >= R->vlim))     \
-            return ad__rec_slow(AD_OP_##N, x, u, 0.0, y);                      \
+        if (AD__UNLIKELY(AD__OFF_FAST2(x.t, u.t, R))) {                        \
+            if (x.t == 0)                                                      \
+                return ad_var_##n##_cx(x.v, u);                                \
+            if (u.t == 0)                                                      \
+                return ad_var_##n##_xc(x, u.v);                                \
+            return ad__rec_slow(AD_OP_##N, x, u, 0.0, ad__##n##_v(x.v, u.v));  \
+        }                                                                      \
+        double y = ad__##n##_v(x.v, u.v);                                      \
         R->arg[0] = x.i;                                                       \
         R->arg[1] = u.i;                                                       \
         R->arg += 2;                                                           \
