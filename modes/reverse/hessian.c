@@ -51,8 +51,9 @@
 /* Adds (d, dd) into the pair of variable i. */
 #define AD__ACC2_ADD(i, d, dd) AD__PAIR_ADD(i, r - 1, d, dd)
 
-/* One argument's update: p = f_a, h = f_aa adot + f_ab bdot. */
-#define AD__SO(i, p, h) AD__ACC2_ADD(i, (p)*w, (p)*wd + (h)*w)
+/* One argument's update: p = f_a, h = f_aa adot + f_ab bdot (not evaluated
+ * when L says the node is linear in the argument). */
+#define AD__SO(i, p, L, h) AD__ACC2_ADD(i, (p)*w, AD__SO_DD(L, p, h, w, wd))
 
 /* The second-order reverse sweep; s->tan holds the forward tangents (one
  * lane), s->adj pairs (adjoint, adjoint tangent) per variable, s->G gets
@@ -83,7 +84,7 @@ static void rev2(ad__sweep *s, double *G0)
     w = acc;                                                                   \
     wd = accd;                                                                 \
     AD__ACC2_GET(r);                                                           \
-    if (w == 0.0 && wd == 0.0) {                                               \
+    if (ad__pair_zero(w, wd)) {                                                \
         AD__NEXT;                                                              \
     }
 #define AD__REV2_1(N, n, F, k, NC)                                             \

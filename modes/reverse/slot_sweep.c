@@ -197,10 +197,10 @@ void ad__slot_reverse(ad__sweep *s)
         T[sr] = S[1];                                                          \
     }                                                                          \
     (void)y;                                                                   \
-    if (wv == 0.0 && wd == 0.0) {                                              \
+    if (ad__pair_zero(wv, wd)) {                                               \
         AD__NEXT;                                                              \
     }
-#define AD__SSO(i, p, h) AD__SACC2_ADD(i, (p)*wv, (p)*wd + (h)*wv)
+#define AD__SSO(i, p, L, h) AD__SACC2_ADD(i, (p)*wv, AD__SO_DD(L, p, h, wv, wd))
 #define AD__STEP                                                               \
     if (op == sg->op)                                                          \
         goto seg_done;                                                         \

@@ -376,12 +376,27 @@ void ad__reverse(ad__sweep *s);
  * modes/forward/array.c. */
 int ad__map_op_ok(int op);
 
-/* The second-order term h of a node in a second-order reverse sweep
- * (hessian.c, slot_sweep.c): 0 when the table says the node is linear in
- * the argument (flags F, with lin the variant's own flag, or 0), without
- * reading the tangents, which a compiled sweep keeps only where a rule
- * will read them; else e. */
-#define AD__H2(F, lin, e) (((F) & (AD_F_LINEAR | (lin))) ? 0.0 : (e))
+/* Whether a node is linear in an argument (flags F of the table, with lin
+ * the variant's own flag, or 0): then a second-order reverse sweep
+ * (hessian.c, slot_sweep.c) adds no second-order term at all: it neither
+ * reads the tangents, which a compiled sweep keeps only where a rule will
+ * read them, nor multiplies a zero by the adjoint (0 times an infinite
+ * adjoint would be NaN). */
+#define AD__LIN(F, lin) (((F) & (AD_F_LINEAR | (lin))) != 0)
+/* The adjoint tangent's increment p wd + h w, or p wd when L (a constant)
+ * says the node is linear in the argument; h is then not evaluated. */
+#define AD__SO_DD(L, p, h, w, wd) ((L) ? (p) * (wd) : (p) * (wd) + (h) * (w))
+/* 1 if a and b are both zero (of either sign): the test of a zero pair in
+ * the second-order sweeps, as a == 0.0 && b == 0.0 (NaN is not zero), in
+ * one test of their bits, which GCC otherwise compiles to two compares and
+ * flag juggling. */
+static inline int ad__pair_zero(double a, double b)
+{
+    uint64_t x, y;
+    memcpy(&x, &a, sizeof x);
+    memcpy(&y, &b, sizeof y);
+    return ((x | y) << 1) == 0;
+}
 /* Adds (d, dd) into the (adjoint, adjoint tangent) pair of i: into the
  * registers (acc, accd) if i is nxt, the next result, whose pair the
  * second-order sweeps keep there, else into A (hessian.c, slot_sweep.c). */
@@ -396,25 +411,25 @@ int ad__map_op_ok(int op);
         }                                                                      \
     } while (0)
 /* The second-order updates of primitive n (flags F) with argument values
- * x, u, result y and argument tangents T[i], T[j]: SO(i, p, h) adds into
- * argument i's pair, p = f_a and h = f_aa adot + f_ab bdot (hessian.c,
- * slot_sweep.c).  Unary (parameter k), binary, x op c, c op u. */
+ * x, u, result y and argument tangents T[i], T[j]: SO(i, p, L, h) adds into
+ * argument i's pair, p = f_a, h = f_aa adot + f_ab bdot, and L is
+ * AD__LIN (hessian.c, slot_sweep.c). */
 #define AD__SO2_1(SO, F, n, k, x, y, i)                                        \
-    SO(i, ad__##n##_d1(x, k, y), AD__H2(F, 0, ad__##n##_d2(x, k, y) * T[i]))
+    SO(i, ad__##n##_d1(x, k, y), AD__LIN(F, 0), ad__##n##_d2(x, k, y) * T[i])
 #define AD__SO2_2(SO, F, n, x, u, y, i, j)                                     \
     do {                                                                       \
         double dab_ = ad__##n##_dab(x, u, y);                                  \
-        SO(i, ad__##n##_da(x, u, y),                                           \
-           AD__H2(F, 0, ad__##n##_daa(x, u, y) * T[i] + dab_ * T[j]));         \
-        SO(j, ad__##n##_db(x, u, y),                                           \
-           AD__H2(F, 0, dab_ * T[i] + ad__##n##_dbb(x, u, y) * T[j]));         \
+        SO(i, ad__##n##_da(x, u, y), AD__LIN(F, 0),                            \
+           ad__##n##_daa(x, u, y) * T[i] + dab_ * T[j]);                       \
+        SO(j, ad__##n##_db(x, u, y), AD__LIN(F, 0),                            \
+           dab_ * T[i] + ad__##n##_dbb(x, u, y) * T[j]);                       \
     } while (0)
 #define AD__SO2_XC(SO, F, n, x, k, y, i)                                       \
-    SO(i, ad__##n##_da(x, k, y),                                               \
-       AD__H2(F, AD_F_LIN_XC, ad__##n##_daa(x, k, y) * T[i]))
+    SO(i, ad__##n##_da(x, k, y), AD__LIN(F, AD_F_LIN_XC),                      \
+       ad__##n##_daa(x, k, y) * T[i])
 #define AD__SO2_CX(SO, F, n, k, u, y, i)                                       \
-    SO(i, ad__##n##_db(k, u, y),                                               \
-       AD__H2(F, AD_F_LIN_CX, ad__##n##_dbb(k, u, y) * T[i]))
+    SO(i, ad__##n##_db(k, u, y), AD__LIN(F, AD_F_LIN_CX),                      \
+       ad__##n##_dbb(k, u, y) * T[i])
 
 /* ---- slots.c, slot_sweep.c: the compiled form ---------------------------- */
 
