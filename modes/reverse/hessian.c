@@ -172,7 +172,7 @@ static void rev2(ad__sweep *s, double *G0)
                 AD__NEXT;
             }
             AD__DEFAULT {
-                unsigned code = cur & AD__CODE, var = cur & ~AD__CODE;
+                unsigned code = *op & AD__CODE, var = *op & ~AD__CODE;
                 AD__ACC2_PUT(r);
                 if (code >= AD__OP_LT && code <= AD__OP_EQ) {
                     a -= var ? 1 : 2;

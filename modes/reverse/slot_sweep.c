@@ -300,7 +300,7 @@ static void srev2(ad__sweep *s)
             }
             AD__DEFAULT {
                 /* A comparison. */
-                unsigned var = cur & ~AD__CODE;
+                unsigned var = *op & ~AD__CODE;
                 AD__SACC2_PUT();
                 w -= var ? 1 : 2;
                 c -= var ? 2 : 1;
