@@ -108,8 +108,10 @@ static AD_INLINE uint32_t ad__rec_index(const ad__rec *R, const double *v)
     return (uint32_t)(((uintptr_t)v - R->vbias) / sizeof(double));
 }
 
-/* Stores the value of a new node's result and returns the variable. */
-static AD_INLINE ad_var ad__var_result(ad__rec *R, double y)
+/* Stores the value of a new node's result and returns the variable, of
+ * tag t: the recording's, which the fast paths below already hold (their
+ * argument passed the tag test), so they need not load it again. */
+static AD_INLINE ad_var ad__var_result_t(ad__rec *R, double y, uint32_t t)
 {
     ad_var r;
     double *v = R->val;
@@ -117,8 +119,13 @@ static AD_INLINE ad_var ad__var_result(ad__rec *R, double y)
     *v = y;
     r.v = y;
     r.i = ad__rec_index(R, v);
-    r.t = R->tag;
+    r.t = t;
     return r;
+}
+/* The same with the recording's tag. */
+static AD_INLINE ad_var ad__var_result(ad__rec *R, double y)
+{
+    return ad__var_result_t(R, y, R->tag);
 }
 
 static AD_INLINE ad_var ad_var_const(double c)
@@ -151,7 +158,7 @@ static AD_INLINE double ad_var_value(ad_var x)
     *R->arg++ = x.i;                                                           \
     if (HAS_C)                                                                 \
         *R->cst++ = k;                                                         \
-    ad_var r_ = ad__var_result(R, y);                                          \
+    ad_var r_ = ad__var_result_t(R, y, x.t);                                   \
     *R->op++ = AD_OP_##N; /* last: a byte store may alias the cursor */        \
     return r_;
 
@@ -177,7 +184,7 @@ static AD_INLINE double ad_var_value(ad_var x)
         }                                                                      \
         *R->arg++ = x.i;                                                       \
         *R->cst++ = u;                                                         \
-        ad_var r_ = ad__var_result(R, y);                                      \
+        ad_var r_ = ad__var_result_t(R, y, x.t);                               \
         *R->op++ = (uint8_t)(AD_OP_##N | AD__XC);                              \
         return r_;                                                             \
     }                                                                          \
@@ -192,7 +199,7 @@ static AD_INLINE double ad_var_value(ad_var x)
         }                                                                      \
         *R->arg++ = u.i;                                                       \
         *R->cst++ = x;                                                         \
-        ad_var r_ = ad__var_result(R, y);                                      \
+        ad_var r_ = ad__var_result_t(R, y, u.t);                               \
         *R->op++ = (uint8_t)(AD_OP_##N | AD__CX);                              \
         return r_;                                                             \
     }                                                                          \
@@ -210,7 +217,7 @@ static AD_INLINE double ad_var_value(ad_var x)
         R->arg[0] = x.i;                                                       \
         R->arg[1] = u.i;                                                       \
         R->arg += 2;                                                           \
-        ad_var r_ = ad__var_result(R, y);                                      \
+        ad_var r_ = ad__var_result_t(R, y, x.t);                               \
         *R->op++ = AD_OP_##N;                                                  \
         return r_;                                                             \
     }
