@@ -115,6 +115,19 @@ void ad_bench_progress_start(const char *name);
 const char *ad_bench_option_value(const ad_bench_cli *cli, int argc,
                                   char **argv, int *i);
 
+/* The options of the benchmarks beside ADOL-C (reverse, mixed):
+ * --no-adolc, --default-malloc and --only NAME, into *adolc, *tune_malloc
+ * and *only; returns as ad_bench_cli.option does (common.c). */
+int ad_bench_adolc_option(const ad_bench_cli *cli, int argc, char **argv,
+                          int *i, int *adolc, int *tune_malloc,
+                          const char **only);
+
+/* The command line that reproduces a run of such a benchmark, every
+ * setting spelled out, into buf (len bytes, truncated if need be). */
+void ad_bench_adolc_command(char *buf, size_t len, const char *prog,
+                            const char *bench, const ad_bench_options *base,
+                            int adolc, int tune_malloc, const char *only);
+
 /* n * scale, but at least `least`: a problem size. */
 size_t ad_bench_scaled(double n, double scale, size_t least);
 

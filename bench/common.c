@@ -1,7 +1,8 @@
-/* common.c -- what the forward and the reverse benchmark share: their
- * options and the command line that sets them, and the pieces of their
- * tables (the time column, the compiler and flags lines) and of their checks
- * (the relative difference), so that the two read and print alike.
+/* common.c -- what the benchmarks share: their options and the command
+ * line that sets them (and the options of those beside ADOL-C, reverse and
+ * mixed), and the pieces of their tables (the time column, the compiler and
+ * flags lines) and of their checks (the relative difference), so that they
+ * read and print alike.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -140,6 +141,35 @@ int ad_bench_parse(const ad_bench_cli *cli, int argc, char **argv,
 }
 
 /* ---- the tables and the checks ------------------------------------------ */
+
+int ad_bench_adolc_option(const ad_bench_cli *cli, int argc, char **argv,
+                          int *i, int *adolc, int *tune_malloc,
+                          const char **only)
+{
+    const char *a = argv[*i];
+    if (!strcmp(a, "--no-adolc")) {
+        *adolc = 0;
+    } else if (!strcmp(a, "--default-malloc")) {
+        *tune_malloc = 0;
+    } else if (!strcmp(a, "--only")) {
+        *only = ad_bench_option_value(cli, argc, argv, i);
+        if (*only == NULL)
+            return 2;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+void ad_bench_adolc_command(char *buf, size_t len, const char *prog,
+                            const char *bench, const ad_bench_options *base,
+                            int adolc, int tune_malloc, const char *only)
+{
+    snprintf(buf, len, "%s %s --min-time %g --samples %d --scale %g%s%s%s%s",
+             prog, bench, base->min_sample * 1e3, base->samples, base->scale,
+             adolc ? "" : " --no-adolc", tune_malloc ? "" : " --default-malloc",
+             only != NULL ? " --only " : "", only != NULL ? only : "");
+}
 
 size_t ad_bench_scaled(double n, double scale, size_t least)
 {

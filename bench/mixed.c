@@ -1578,29 +1578,19 @@ void ad_bench_mixed_usage(FILE *out, const char *prog)
 static int mixed_option(const ad_bench_cli *cli, int argc, char **argv, int *i)
 {
     ad_bench_mixed_options *opt = cli->ctx;
-    const char *a = argv[*i];
-    if (!strcmp(a, "--no-adolc")) {
-        opt->adolc = 0;
-    } else if (!strcmp(a, "--default-malloc")) {
-        opt->tune_malloc = 0;
-    } else if (!strcmp(a, "--only")) {
-        static const char *const sections[] = {"hvp", "hessian", "sparse",
-                                               "threads"};
-        opt->only = ad_bench_option_value(cli, argc, argv, i);
-        if (opt->only == NULL)
-            return 2;
-        for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++)
-            if (strstr(sections[k], opt->only) != NULL)
-                return 1;
-        fprintf(stderr,
-                "%s %s: --only wants hvp, hessian, sparse or threads, not "
-                "'%s'\n",
-                cli->prog, cli->bench, opt->only);
-        return 2;
-    } else {
-        return 0;
-    }
-    return 1;
+    return ad_bench_adolc_option(cli, argc, argv, i, &opt->adolc,
+                                 &opt->tune_malloc, &opt->only);
+}
+
+/* 1 if --only NAME picks at least one section. */
+static int only_ok(const char *only)
+{
+    static const char *const sections[] = {"hvp", "hessian", "sparse",
+                                           "threads"};
+    for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++)
+        if (strstr(sections[k], only) != NULL)
+            return 1;
+    return 0;
 }
 
 int ad_bench_mixed_main(int argc, char **argv, const char *prog)
@@ -1615,16 +1605,18 @@ int ad_bench_mixed_main(int argc, char **argv, const char *prog)
     int r = ad_bench_parse(&cli, argc, argv, &opt.base);
     if (r >= 0)
         return r;
+    if (opt.only != NULL && !only_ok(opt.only)) {
+        fprintf(stderr,
+                "%s mixed: --only wants hvp, hessian, sparse or threads, not "
+                "'%s'\n",
+                prog, opt.only);
+        return 2;
+    }
 
     /* The command that reproduces this run, every setting spelled out. */
     char cmd[256];
-    snprintf(cmd, sizeof cmd,
-             "%s mixed --min-time %g --samples %d --scale %g%s%s%s%s", prog,
-             opt.base.min_sample * 1e3, opt.base.samples, opt.base.scale,
-             opt.adolc ? "" : " --no-adolc",
-             opt.tune_malloc ? "" : " --default-malloc",
-             opt.only != NULL ? " --only " : "",
-             opt.only != NULL ? opt.only : "");
+    ad_bench_adolc_command(cmd, sizeof cmd, prog, "mixed", &opt.base, opt.adolc,
+                           opt.tune_malloc, opt.only);
     opt.command = cmd;
     r = ad_bench_mixed(stdout, &opt);
     return r == 0 ? 0 : 1;

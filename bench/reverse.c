@@ -991,19 +991,8 @@ static int reverse_option(const ad_bench_cli *cli, int argc, char **argv,
                           int *i)
 {
     ad_bench_reverse_options *opt = cli->ctx;
-    const char *a = argv[*i];
-    if (!strcmp(a, "--no-adolc")) {
-        opt->adolc = 0;
-    } else if (!strcmp(a, "--default-malloc")) {
-        opt->tune_malloc = 0;
-    } else if (!strcmp(a, "--only")) {
-        opt->only = ad_bench_option_value(cli, argc, argv, i);
-        if (opt->only == NULL)
-            return 2;
-    } else {
-        return 0;
-    }
-    return 1;
+    return ad_bench_adolc_option(cli, argc, argv, i, &opt->adolc,
+                                 &opt->tune_malloc, &opt->only);
 }
 
 int ad_bench_reverse_main(int argc, char **argv, const char *prog)
@@ -1021,13 +1010,8 @@ int ad_bench_reverse_main(int argc, char **argv, const char *prog)
 
     /* The command that reproduces this run, every setting spelled out. */
     char cmd[256];
-    snprintf(cmd, sizeof cmd,
-             "%s reverse --min-time %g --samples %d --scale %g%s%s%s%s", prog,
-             opt.base.min_sample * 1e3, opt.base.samples, opt.base.scale,
-             opt.adolc ? "" : " --no-adolc",
-             opt.tune_malloc ? "" : " --default-malloc",
-             opt.only != NULL ? " --only " : "",
-             opt.only != NULL ? opt.only : "");
+    ad_bench_adolc_command(cmd, sizeof cmd, prog, "reverse", &opt.base,
+                           opt.adolc, opt.tune_malloc, opt.only);
     opt.command = cmd;
     r = ad_bench_reverse(stdout, &opt);
     return r == 0 ? 0 : 1;
