@@ -587,16 +587,19 @@ Test(array, var_storage_kinds)
 }
 
 /* Big arrays: the node checks whether an array is a range a block of 256
- * elements at a time; one element out of place anywhere, in the first
- * block, at a block's edges or in the last partial one, must make it a
- * list, and the gradient must follow the element. */
+ * elements at a time, four elements a step and the rest one by one; one
+ * element out of place anywhere (in the first block, at a block's edges, at
+ * each place in a step, in the last partial block and in its last three
+ * elements, checked one by one) must make it a list, and the gradient must
+ * follow the element. */
 Test(array, var_range_check_big_arrays)
 {
-    enum { N = 700 };
+    enum { N = 703 };
     static double x[N];
     static ad_var in[N];
     static double g[N];
-    const size_t at[] = {0, 1, 255, 256, 257, 300, 511, 512, 513, 699};
+    const size_t at[] = {0,   1,   2,   3,   255, 256, 257, 258,
+                         300, 511, 512, 513, 699, 700, 701, 702};
     ad_tape *t = ad_tape_new();
     cr_assert(t != NULL);
     for (size_t i = 0; i < N; i++)

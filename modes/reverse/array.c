@@ -512,9 +512,21 @@ static int record(unsigned code, const uint32_t *hdr, size_t nhdr, input *in,
         unsigned all = k > 0;
         uint64_t key = ad__var_key(i0, tag), step = ad__var_key(1, 0);
         for (; b < k && all; b += 256) {
-            size_t e = k - b < 256 ? k : b + 256;
+            size_t e = k - b < 256 ? k : b + 256, i = b;
             uint64_t diff = 0;
-            for (size_t i = b; i < e; i++)
+            /* Four elements a step: GCC does not vectorise this loop at
+             * -O2, and one element a step ran at 7 instructions each, and
+             * half again slower where the loop straddled a 32-byte fetch
+             * block (the array MLP's recording: 33 -> 55 us, from a shift
+             * of code elsewhere in the library). */
+            for (; i + 4 <= e; i += 4) {
+                uint64_t x = key + i * step;
+                diff |= (ad__var_key_at(&p[i]) ^ x) |
+                        (ad__var_key_at(&p[i + 1]) ^ (x + step)) |
+                        (ad__var_key_at(&p[i + 2]) ^ (x + 2 * step)) |
+                        (ad__var_key_at(&p[i + 3]) ^ (x + 3 * step));
+            }
+            for (; i < e; i++)
                 diff |= ad__var_key_at(&p[i]) ^ (key + i * step);
             all = diff == 0;
         }
