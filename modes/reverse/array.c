@@ -494,9 +494,9 @@ static int record(unsigned code, const uint32_t *hdr, size_t nhdr, input *in,
     ad_tape *t = R->tape;
     size_t words = 4 + nhdr, ncst = 0, tmp = 2 * nres + 2 + extra, nact_all = 0;
     int rc = AD_OK;
-    /* One pass over each array, branch-free so that it vectorises: a
-     * variable of another recording, the number of active elements, and
-     * whether the indices are consecutive. */
+    /* One branch-free pass over each array: a variable of another
+     * recording, the number of active elements, and whether the indices
+     * are consecutive. */
     size_t nact[3];
     int consec[3];
     for (int j = 0; j < nin; j++) {
@@ -515,9 +515,9 @@ static int record(unsigned code, const uint32_t *hdr, size_t nhdr, input *in,
             size_t e = k - b < 256 ? k : b + 256, i = b;
             uint64_t diff = 0;
             /* Four elements a step: GCC does not vectorise this loop at
-             * -O2, and one element a step ran at 7 instructions each, and
-             * half again slower where the loop straddled a 32-byte fetch
-             * block (the array MLP's recording: 33 -> 55 us, from a shift
+             * -O2; one element a step took 7 instructions each and ran
+             * slower still where the loop straddled a 32-byte fetch block
+             * (the array MLP's record + gradient: 62 -> 77 us after a shift
              * of code elsewhere in the library). */
             for (; i + 4 <= e; i += 4) {
                 uint64_t x = key + i * step;
