@@ -23,7 +23,7 @@
 #include "dispatch.h"
 #include "tape_impl.h"
 
-#define V(i) AD__V(vt, i)
+#define V(i) AD__VAL(i)
 
 /* The next node of the sweep (dispatch.h). */
 #define AD__STEP                                                               \
@@ -58,138 +58,20 @@
 /* The second-order reverse sweep; s->tan holds the forward tangents (one
  * lane), s->adj pairs (adjoint, adjoint tangent) per variable, s->G gets
  * the inputs' adjoint tangents (H v) and, if G0 is not NULL, their adjoints
- * (the gradient). */
-static void rev2(ad__sweep *s, double *G0)
-{
-    const ad_tape *t = s->t;
-    double **vt = s->vt;
-    double *A = s->adj, *T = s->tan, *G = s->G;
-    size_t nin = t->n;
-#ifdef AD__THREADED
-#include "sweep_table.inc"
-#endif
-    for (size_t k = t->nseg; k-- > 0;) {
-        const ad__seg *sg = &t->seg[k];
-        const uint8_t *op = sg->op + sg->nop;
-        const uint32_t *a = sg->arg + sg->narg;
-        const double *c = sg->cst + sg->ncst;
-        uint32_t r = sg->var0 + sg->nvar;
-        unsigned cur;
-        double acc, accd, w, wd;
-        AD__ACC2_GET(r);
-        AD__LOOP(op > sg->op, cur = *--op)
-/* Starts the node with result r: (w, wd) its pair; skips the node if both
- * are 0. */
-#define AD__TAKE(r)                                                            \
-    w = acc;                                                                   \
-    wd = accd;                                                                 \
-    AD__ACC2_GET(r);                                                           \
-    if (ad__pair_zero(w, wd)) {                                                \
-        AD__NEXT;                                                              \
-    }
-#define AD__REV2_1(N, n, F, k, NC)                                             \
-    AD__CASE(L_##N, AD_OP_##N) {                                               \
-        a--;                                                                   \
-        c -= NC;                                                               \
-        r--;                                                                   \
-        AD__TAKE(r);                                                           \
-        uint32_t i = a[0];                                                     \
-        double x = V(i), y = V(r);                                             \
-        AD__SO2_1(AD__SO, F, n, k, x, y, i);                                   \
-        AD__NEXT;                                                              \
-    }
-#define AD_OP1(N, n, F, ...)  AD__REV2_1(N, n, F, 0.0, 0)
-#define AD_OP1P(N, n, F, ...) AD__REV2_1(N, n, F, c[0], 1)
-#define AD_OP2(N, n, F, ...)                                                   \
-    AD__CASE(L_##N, AD_OP_##N) {                                               \
-        a -= 2;                                                                \
-        r--;                                                                   \
-        AD__TAKE(r);                                                           \
-        uint32_t i = a[0], j = a[1];                                           \
-        double x = V(i), u = V(j), y = V(r);                                   \
-        AD__SO2_2(AD__SO, F, n, x, u, y, i, j);                                \
-        AD__NEXT;                                                              \
-    }                                                                          \
-    AD__CASE(L_##N##_XC, AD_OP_##N | AD__XC) {                                 \
-        a--;                                                                   \
-        c--;                                                                   \
-        r--;                                                                   \
-        AD__TAKE(r);                                                           \
-        uint32_t i = a[0];                                                     \
-        double x = V(i), y = V(r);                                             \
-        AD__SO2_XC(AD__SO, F, n, x, c[0], y, i);                               \
-        AD__NEXT;                                                              \
-    }                                                                          \
-    AD__CASE(L_##N##_CX, AD_OP_##N | AD__CX) {                                 \
-        a--;                                                                   \
-        c--;                                                                   \
-        r--;                                                                   \
-        AD__TAKE(r);                                                           \
-        uint32_t i = a[0];                                                     \
-        double u = V(i), y = V(r);                                             \
-        AD__SO2_CX(AD__SO, F, n, c[0], u, y, i);                               \
-        AD__NEXT;                                                              \
-    }
-#include "ops.def"
-#undef AD_OP1
-#undef AD_OP1P
-#undef AD_OP2
-#undef AD__REV2_1
-            AD__CASE(L_INDEP, AD__OP_INDEP)
-                r--;
-                nin--;
-                G[nin] = accd;
-                if (G0 != NULL)
-                    G0[nin] = acc;
-                AD__ACC2_GET(r);
-                AD__NEXT;
-            AD__CASE(L_INDEPS, AD__OP_INDEPS) {
-                AD__ACC2_PUT(r);
-                a -= 2;
-                size_t k = a[0];
-                r -= (uint32_t)k;
-                nin -= k;
-                for (size_t i = 0; i < k; i++) {
-                    G[nin + i] = A[2 * ((size_t)r + i) + 1];
-                    if (G0 != NULL)
-                        G0[nin + i] = A[2 * ((size_t)r + i)];
-                }
-                memset(A + 2 * (size_t)r, 0, 2 * k * sizeof(double));
-                AD__ACC2_GET(r);
-                AD__NEXT;
-            }
-            AD__CASE(L_CONST, AD__OP_CONST)
-                r--;
-                c--;
-                AD__ACC2_GET(r);
-                AD__NEXT;
-            AD__CASE(L_SELECT, AD__OP_SELECT) {
-                a -= 3;
-                r--;
-                AD__TAKE(r);
-                uint32_t i = V(a[0]) > 0.0 ? a[1] : a[2];
-                AD__ACC2_ADD(i, w, wd);
-                AD__NEXT;
-            }
-            AD__DEFAULT {
-                unsigned code = *op & AD__CODE, var = *op & ~AD__CODE;
-                AD__ACC2_PUT(r);
-                if (code >= AD__OP_LT && code <= AD__OP_EQ) {
-                    a -= var ? 1 : 2;
-                    c -= var ? 2 : 1;
-                } else {
-                    a -= a[-1];
-                    c -= a[2];
-                    r -= a[1];
-                    ad__array_reverse2(s, code, a, c, r);
-                }
-                AD__ACC2_GET(r);
-                AD__NEXT;
-            }
-        AD__LOOP_END
-        AD__ACC2_PUT(r);
-    }
-}
+ * (the gradient).  Two instances: rev2 reads the values through the tape's
+ * table (at the recorded point), rev2_flat from the flat array of a replay
+ * at a new point (s->vf), one dependent load less per value read, as the
+ * first-order sweeps do (sweep.c). */
+#define AD__VAL(i) AD__V(vt, i)
+#define AD__NAME   rev2
+#include "hessian_rev.inc"
+#undef AD__NAME
+#undef AD__VAL
+#define AD__VAL(i) vf[i]
+#define AD__NAME   rev2_flat
+#include "hessian_rev.inc"
+#undef AD__NAME
+#undef AD__VAL
 #undef AD__STEP
 
 /* H v: a tangent sweep along v (replaying the values at s->x on the way
@@ -211,7 +93,7 @@ static int hvp_at(ad__sweep *s, const double *v, size_t unit, double *hv,
     if (t->dep[0] != 0)
         s->adj[2 * (size_t)t->dep[0]] = 1.0;
     s->G = hv;
-    rev2(s, g);
+    s->vf != NULL ? rev2_flat(s, g) : rev2(s, g);
     return AD_OK;
 }
 
