@@ -4,6 +4,7 @@
  * as text). */
 #include <limits.h>
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -144,6 +145,39 @@ Test(errors, linearity_flags_hold)
     cr_expect(flagged == 5, "%d flagged primitives", flagged);
 }
 
+/* What AD_F_Y1 claims: without it (and without AD_F_DOMAIN, whose partials
+ * read y to give NaN where it is NaN), the first partials are the same
+ * whatever y is passed, NaN included (a gradient at a new point then skips
+ * computing values no rule reads: modes/reverse/need.c); with it, some
+ * partial changes with y. */
+Test(errors, result_flags_hold)
+{
+    uint64_t s = 7;
+    int flagged = 0;
+    for (int op = 0; op < AD_OP_COUNT; op++) {
+        const ad_op_info *d = ad_op_get(op);
+        unsigned f = d->flags;
+        int reads = (f & (AD_F_Y1 | AD_F_DOMAIN)) != 0, moved = 0;
+        flagged += (f & AD_F_Y1) != 0;
+        for (int k = 0; k < 200; k++) {
+            s = s * 6364136223846793005u + 1442695040888963407u;
+            double a = 0.2 + 0.7 * (double)(s >> 11) * 0x1p-53;
+            double b = 0.9 - 0.5 * a, c = 3.0, y = d->value(a, b, c);
+            double p[2] = {0.0, 0.0}, q[2] = {0.0, 0.0};
+            d->d1(a, b, c, y, p);
+            d->d1(a, b, c, reads ? 1.5 * y + 0.25 : NAN, q);
+            moved += memcmp(p, q, sizeof p) != 0;
+        }
+        if (!reads)
+            cr_expect(moved == 0, "%s: a partial reads y (at %d of 200 points)",
+                      d->name, moved);
+        if (f & AD_F_Y1)
+            cr_expect(moved, "%s: flagged AD_F_Y1, no partial reads y",
+                      d->name);
+    }
+    cr_expect(flagged == 9, "%d flagged primitives", flagged);
+}
+
 /* ---- the table against ops.def ------------------------------------------- */
 
 /* Each line of ops.def, expanded: the enum code, the name, arity, parameter
@@ -184,7 +218,8 @@ Test(errors, table_matches_ops_def)
                   info->flags);
         cr_expect((info->flags &
                    ~(AD_F_DOMAIN | AD_F_SINGULAR | AD_F_NONANALYTIC |
-                     AD_F_CSTEP1 | AD_F_LINEAR | AD_F_LIN_XC | AD_F_LIN_CX)) ==
+                     AD_F_CSTEP1 | AD_F_LINEAR | AD_F_LIN_XC | AD_F_LIN_CX |
+                     AD_F_Y1)) ==
                       0,
                   "%s: unknown flag bits %#x", info->name, info->flags);
         cr_expect(info->value && info->d1 && info->d2, "%s: missing rule",

@@ -26,6 +26,7 @@
 
 #include "expr.h"
 #include "progen.h"
+#include "tape_impl.h" /* internal: ad__need_get */
 
 #define SEED 20240611u
 
@@ -451,6 +452,23 @@ static void sweep_all(ad_tape *t, const pg_prog *p, const double *x, sweeps *s)
     s->flip[6] = ad_tape_last_flip();
 }
 
+/* Records program k of SEED on t at x1, a point near its own x (written
+ * to x1); 1 if the recording succeeded. */
+static int record_near(ad_tape *t, long k, pg_prog *p, double *x1)
+{
+    pg_generate(pg_program_seed(SEED, k), NULL, p);
+    pg_params pp = {p, {PG_FAULT_NONE, 0}};
+    ad_var xv[PG_MAX_IN], yv[PG_MAX_OUT];
+    for (int i = 0; i < p->n; i++)
+        x1[i] = p->x[i] != 0.0 ? p->x[i] * (1.0 + 0x1p-20) : 0x1p-20;
+    cr_assert_eq(ad_tape_begin(t), AD_OK);
+    ad_independent_array((size_t)p->n, x1, xv);
+    pg_interp_var(xv, yv, &pp);
+    for (int j = 0; j < p->m; j++)
+        ad_dependent(yv[j]);
+    return ad_tape_end(t) == AD_OK;
+}
+
 /* ad_tape_compile changes how the sweeps at a new point store their values
  * and derivatives, not what they compute: on random programs recorded near
  * x and swept at x, every result (values, J v, w J, gradients, H v; NaN
@@ -463,18 +481,8 @@ Test(fuzz, compiled_tape_sweeps_are_bitwise_the_same)
     long compared = 0, flipped = 0;
     for (long k = 0; k < 3000; k++) {
         pg_prog p;
-        pg_generate(pg_program_seed(SEED, k), NULL, &p);
-        pg_params pp = {&p, {PG_FAULT_NONE, 0}};
         double x1[PG_MAX_IN];
-        ad_var xv[PG_MAX_IN], yv[PG_MAX_OUT];
-        for (int i = 0; i < p.n; i++)
-            x1[i] = p.x[i] != 0.0 ? p.x[i] * (1.0 + 0x1p-20) : 0x1p-20;
-        cr_assert_eq(ad_tape_begin(t), AD_OK);
-        ad_independent_array((size_t)p.n, x1, xv);
-        pg_interp_var(xv, yv, &pp);
-        for (int j = 0; j < p.m; j++)
-            ad_dependent(yv[j]);
-        if (ad_tape_end(t) != AD_OK)
+        if (!record_near(t, k, &p, x1))
             continue;
         sweeps a, b;
         sweep_all(t, &p, p.x, &a);
@@ -492,6 +500,50 @@ Test(fuzz, compiled_tape_sweeps_are_bitwise_the_same)
     }
     cr_assert_gt(compared, 2000);
     cr_assert_gt(flipped, 0); /* flips were compared too */
+    ad_tape_free(t);
+}
+
+/* need.c replays at a new point only the values the gradient's reverse
+ * sweep reads: from a thread's second gradient of a recording on.  On
+ * random programs recorded at x1 near x, the first gradient at x
+ * (everything replayed), the second and the third (the program of needed
+ * values; each after a replay at x1 has filled the buffer) are
+ * the same to the bit as the vjp along e_0 (which replays everything, its
+ * outputs being asked for), NaN and infinities included; statuses and
+ * flipped comparisons too.  Many programs must take the pruned path. */
+Test(fuzz, needed_values_gradients_are_bitwise_the_same)
+{
+    ad_tape *t = ad_tape_new();
+    cr_assert_not_null(t);
+    long compared = 0, flipped = 0, pruned = 0;
+    for (long k = 0; k < 3000; k++) {
+        pg_prog p;
+        double x1[PG_MAX_IN];
+        if (!record_near(t, k, &p, x1))
+            continue;
+        double e0[PG_MAX_OUT] = {1.0}, y[PG_MAX_OUT], ref[PG_MAX_IN];
+        int rc = ad_tape_vjp(t, p.x, e0, y, ref);
+        long flip = ad_tape_last_flip();
+        for (int c = 0; c < 3; c++) {
+            /* Every value of the thread's buffer at x1 first, so that a
+             * value the program failed to replay would show. */
+            double g[PG_MAX_IN], y1[PG_MAX_OUT];
+            cr_assert_eq(ad_tape_eval(t, x1, y1), AD_OK);
+            cr_assert_eq(ad_tape_gradient(t, p.x, g), rc, "program %ld", k);
+            cr_assert_eq(ad_tape_last_flip(), flip, "program %ld", k);
+            if (rc == AD_OK)
+                cr_assert(memcmp(g, ref, (size_t)p.n * sizeof g[0]) == 0,
+                          "program %ld, gradient %d", k, c);
+        }
+        const ad__need *P;
+        cr_assert_eq(ad__need_get(t, &P), AD_OK);
+        pruned += P != NULL;
+        flipped += rc == AD_ERETAPE;
+        compared += rc == AD_OK;
+    }
+    cr_assert_gt(compared, 2000);
+    cr_assert_gt(flipped, 0);
+    cr_assert_gt(pruned, 300, "%ld programs pruned", pruned);
     ad_tape_free(t);
 }
 

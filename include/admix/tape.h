@@ -148,7 +148,17 @@ int ad_dependent_array(size_t m, const ad_var *y);
 
 /* The gradient (n values) of output 0 -- of the only output, normally.
  * Returns AD_OK, AD_EINVAL (NULL tape or g; a tape with no outputs or whose
- * recording failed), AD_ENOMEM (work buffers) or AD_ERETAPE. */
+ * recording failed), AD_ENOMEM (work buffers) or AD_ERETAPE.
+ *
+ * At a new point x, from the calling thread's second gradient of a
+ * recording on, only the values the reverse sweep reads (and those they are
+ * computed from, and the comparisons') are replayed, when that drops a
+ * fifth of the nodes or more: the squares and the running sum of a sum of
+ * squares, say.  The thread analyses the tape once for this and keeps the
+ * program of those nodes (about 13 bytes a node kept) with its other sweep
+ * buffers, until a gradient of another recording or ad_thread_release.
+ * The gradient is the same to the bit.  Tapes with array or custom nodes
+ * replay everything. */
 int ad_tape_gradient(ad_tape *tape, const double *x, double *g);
 /* y = f(x) (may be NULL) and jv = J v: one forward (tangent) sweep. */
 int ad_tape_jvp(ad_tape *tape, const double *x, const double *v, double *y,

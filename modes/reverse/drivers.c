@@ -173,7 +173,17 @@ int ad_tape_gradient(ad_tape *t, const double *x, double *g)
         return AD_EINVAL;
     if (compiled(t, x))
         return ad__slot_vjp(t, x, 1, NULL, NULL, g);
-    int rc = prepare(t, x, 0, 1, &s);
+    /* At a new point, from a thread's second gradient of a recording on,
+     * only the values the reverse sweep needs are replayed (need.c). */
+    const ad__need *P = NULL;
+    int rc = x != NULL && t->done ? ad__need_get(t, &P) : AD_OK;
+    if (rc != AD_OK)
+        return rc;
+    rc = ad__prepare(t, x, 0, 1, &s, P == NULL);
+    if (rc == AD_OK && P != NULL) {
+        rc = ad__need_forward(&s, P);
+        ad__work_set_flip(s.flip);
+    }
     if (rc != AD_OK)
         return rc;
     s.q = 1;

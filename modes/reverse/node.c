@@ -107,6 +107,8 @@ static void kinds_init(void)
                                           : var == AD__CX ? AD_F_LIN_CX
                                                           : 0u);
             reads = f & lin ? 0 : AD__READS_ALL;
+            kinds[op].reads_y =
+                reads && (f & (AD_F_Y1 | AD_F_DOMAIN)) ? 1 : 0;
         }
         kinds[op].kind = k;
         kinds[op].narg = (unsigned char)na;

@@ -14,6 +14,9 @@ _Thread_local ad__rec ad__rec_tls AD__TLS_IE;
 /* Tags tell recordings apart (a variable of an earlier recording, or of
  * another tape, must not be used); 0 means "no tape". */
 static atomic_uint next_tag = 1;
+/* Generations name recordings for the caches of other threads (need.c):
+ * 64 bits, so that they never come round again. */
+static atomic_ullong next_gen = 1;
 
 /* ---- memory ------------------------------------------------------------- */
 
@@ -515,6 +518,7 @@ int ad__tape_custom_id(ad_tape *t, const struct ad_custom *op, uint32_t *id)
 /* Empties the recording, keeping the storage. */
 void ad__tape_reset(ad_tape *t)
 {
+    t->gen = atomic_fetch_add(&next_gen, 1u);
     t->nseg = 0;
     t->m = 0;
     t->n = 0;

@@ -92,6 +92,14 @@ int ad__slot_forward(ad__sweep *s, int save)
     return s->q == 0 ? sfwd_values(s) : s->q == 1 ? sfwd_1(s) : sfwd_q(s);
 }
 
+int ad__need_forward(ad__sweep *s, const ad__need *P)
+{
+    s->prog = P;
+    int rc = sfwd_values(s);
+    s->prog = NULL;
+    return rc;
+}
+
 /* Reads a result's value y from slot sr (slot word sw) and puts back the
  * value its forward sweep saved, if it saved one. */
 #define AD__SRESTORE(sw, sr, y)                                                \

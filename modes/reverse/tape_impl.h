@@ -117,6 +117,8 @@ struct ad_tape {
     const struct ad_custom **custom; /* the custom ops the nodes name */
     size_t ncustom, custom_cap;
     size_t custom_no2; /* how many of them lack second order (hvp) */
+    uint64_t gen;      /* names the recording: new at every reset, never
+                          reused by any tape of the process (need.c) */
 };
 
 /* The index and tag of an ad_var as one 64-bit word, as the two fields lie
@@ -228,6 +230,8 @@ enum {
 typedef struct ad__node_kind {
     unsigned char kind, narg, ncst;
     unsigned char reads; /* values its reverse rule reads: AD__READS_* */
+    unsigned char reads_y; /* 1 if its first partials read its own result
+                              (AD_F_Y1 or AD_F_DOMAIN; need.c) */
 } ad__node_kind;
 #define AD__READS_ALL  1u /* its result's and its arguments' */
 #define AD__READS_ARG0 2u /* its first argument's (ad_select's condition) */
@@ -296,6 +300,21 @@ void ad__aw_free(ad__awin *aw);
 
 /* ---- work.c: the calling thread's sweep buffers ------------------------- */
 
+/* need.c: the program of the nodes whose values a gradient's reverse
+ * sweep needs, for one recording (t, gen), kept in a thread's buffers. */
+typedef struct ad__need {
+    const struct ad_tape *t; /* the recording it is for: the tape, */
+    uint64_t gen;            /* and its generation */
+    unsigned calls;          /* gradients at a new point seen for it */
+    int ready;               /* 1 built, -1 not worth it, 0 not yet */
+    ad__seg seg;             /* the program: op bytes and constants, */
+    uint8_t *op;             /* in the compiled form's layout (slots.c), */
+    uint32_t *word;          /* with each variable its own slot */
+    double *cst;
+    uint64_t *bits; /* building: a bit per needed variable */
+    size_t op_cap, word_cap, cst_cap, bits_cap;
+} ad__need;
+
 typedef struct ad__work {
     double *val;   /* flat values, nvar entries */
     double **vt;   /* table over val, in the layout of the tape's */
@@ -309,6 +328,7 @@ typedef struct ad__work {
     size_t val_cap, vt_cap, tan_cap, adj_cap, tmp_cap;
     size_t sval_cap, stan_cap, sadj_cap, ssave_cap;
     ad__awin aw; /* adjwin.c: the adjoint window */
+    ad__need need; /* need.c: the values a gradient needs */
 } ad__work;
 
 /* The calling thread's buffers, grown to hold a sweep of `tape` with q
@@ -321,6 +341,9 @@ ad__work *ad__work_get(const ad_tape *tape, size_t tan_q, size_t adj_q,
  * memory runs out.  The adjoints are zero. */
 ad__work *ad__work_slots(size_t nslot, size_t tan_q, size_t adj_q,
                          size_t nsave);
+/* The calling thread's program of needed values (need.c); NULL if the
+ * thread's buffers cannot be made. */
+ad__need *ad__work_need(void);
 /* The calling thread's scratch of at least n doubles (shared with the
  * sweeps' tmp; for recording array nodes); NULL when memory runs out. */
 double *ad__work_tmp(size_t n);
@@ -348,6 +371,8 @@ typedef struct ad__sweep {
     size_t q, ldv;
     size_t unit0;     /* V == NULL: the seeds are unit vectors e_unit0.. */
     double *save; /* compiled sweeps: the overwritten values */
+    const ad__need *prog; /* a compiled forward sweep runs this program
+                             instead of the tape's compiled form */
     ad__awin *aw;     /* one lane: the adjoints in a window, not in adj */
     long flip;        /* first flipped comparison, -1 if none */
     int err;          /* first failed callback of a custom node, else 0 */
@@ -454,6 +479,20 @@ int ad__slot_vjp(ad_tape *t, const double *x, size_t k, const double *W,
  * reverse propagates s->q adjoints from s->adj to s->G,
  * restoring the values, and leaves s->adj zero. */
 int ad__slot_forward(ad__sweep *s, int save);
+
+/* ---- need.c: the values a gradient needs at a new point ---------------- */
+
+/* In *P the calling thread's program of the nodes whose values a gradient
+ * of t at a new point needs, or NULL: before the thread's second such
+ * gradient of t's recording, for tapes with array or custom nodes, and
+ * when it would drop too few nodes.  AD_OK, or AD_ENOMEM when the thread's
+ * buffers or the program cannot be made. */
+int ad__need_get(const ad_tape *t, const ad__need **P);
+/* Replays the values of P's nodes at s->x into the flat s->vf (the
+ * compiled forward sweep on P; slot_sweep.c); AD_OK or AD_ERETAPE. */
+int ad__need_forward(ad__sweep *s, const ad__need *P);
+/* Frees N's arrays (the thread's buffers going away). */
+void ad__need_free(ad__need *N);
 void ad__slot_reverse(ad__sweep *s);
 /* The second-order reverse sweep after ad__slot_forward(s, 2) with one
  * tangent: s->adj holds (adjoint, adjoint tangent) pairs per slot; the

@@ -37,6 +37,7 @@ static void work_free(void *p)
     free(w->sadj);
     free(w->ssave);
     ad__aw_free(&w->aw);
+    ad__need_free(&w->need);
     free(w);
 }
 
@@ -128,6 +129,12 @@ ad__work *ad__work_slots(size_t nslot, size_t tan_q, size_t adj_q, size_t nsave)
         grow(&w->ssave, &w->ssave_cap, nsave, 0) < 0)
         return NULL;
     return w;
+}
+
+ad__need *ad__work_need(void)
+{
+    ad__work *w = work_of_thread();
+    return w != NULL ? &w->need : NULL;
 }
 
 void ad__work_set_flip(long k)
