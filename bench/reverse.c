@@ -547,8 +547,7 @@ static int bench_problem(FILE *out, const ad_bench_reverse_options *opt,
     }
     p->rep = ad_tape_new();
     if (p->rep == NULL || record(p, p->rep, &ylin) != AD_OK) {
-        fprintf(out, "%s: recording the tape for new points failed\n",
-                p->name);
+        fprintf(out, "%s: recording the tape for new points failed\n", p->name);
         return -1;
     }
     p->lin = ad_tape_new();

@@ -34,6 +34,7 @@
 #define AD_F_LIN_XC      32u
 #define AD_F_LIN_CX      64u
 #define AD_F_Y1          128u
+#define AD_F_Y2          256u
 
 #define AD__1_LN2    1.44269504088896340735992468100189214
 #define AD__1_LN10   0.434294481903251827651128918916605082

@@ -145,37 +145,62 @@ Test(errors, linearity_flags_hold)
     cr_expect(flagged == 5, "%d flagged primitives", flagged);
 }
 
-/* What AD_F_Y1 claims: without it (and without AD_F_DOMAIN, whose partials
- * read y to give NaN where it is NaN), the first partials are the same
- * whatever y is passed, NaN included (a gradient at a new point then skips
- * computing values no rule reads: modes/reverse/need.c); with it, some
- * partial changes with y. */
+/* What AD_F_Y1 and AD_F_Y2 claim: without them (and without AD_F_DOMAIN,
+ * whose partials read y to give NaN where it is NaN), the first (second)
+ * partials are the same whatever y is passed, NaN included (a gradient or
+ * an hvp at a new point then skips computing values no rule reads:
+ * modes/reverse/need.c); with them, some partial of that order changes
+ * with y.  (The partials a second-order sweep reads are the first and the
+ * second ones.) */
+static int partials_move(const ad_op_info *d, int order, int reads, uint64_t *s)
+{
+    int moved = 0;
+    for (int k = 0; k < 200; k++) {
+        *s = *s * 6364136223846793005u + 1442695040888963407u;
+        double a = 0.2 + 0.7 * (double)(*s >> 11) * 0x1p-53;
+        double b = 0.9 - 0.5 * a, c = 3.0, y = d->value(a, b, c);
+        double yy = reads ? 1.5 * y + 0.25 : NAN;
+        double p[3] = {0.0, 0.0, 0.0}, q[3] = {0.0, 0.0, 0.0};
+        if (order == 1) {
+            d->d1(a, b, c, y, p);
+            d->d1(a, b, c, yy, q);
+        } else {
+            d->d2(a, b, c, y, p);
+            d->d2(a, b, c, yy, q);
+        }
+        moved += memcmp(p, q, sizeof p) != 0;
+    }
+    return moved;
+}
+
 Test(errors, result_flags_hold)
 {
     uint64_t s = 7;
-    int flagged = 0;
+    int flagged[2] = {0, 0};
     for (int op = 0; op < AD_OP_COUNT; op++) {
         const ad_op_info *d = ad_op_get(op);
-        unsigned f = d->flags;
-        int reads = (f & (AD_F_Y1 | AD_F_DOMAIN)) != 0, moved = 0;
-        flagged += (f & AD_F_Y1) != 0;
-        for (int k = 0; k < 200; k++) {
-            s = s * 6364136223846793005u + 1442695040888963407u;
-            double a = 0.2 + 0.7 * (double)(s >> 11) * 0x1p-53;
-            double b = 0.9 - 0.5 * a, c = 3.0, y = d->value(a, b, c);
-            double p[2] = {0.0, 0.0}, q[2] = {0.0, 0.0};
-            d->d1(a, b, c, y, p);
-            d->d1(a, b, c, reads ? 1.5 * y + 0.25 : NAN, q);
-            moved += memcmp(p, q, sizeof p) != 0;
+        unsigned f = d->flags, y1 = AD_F_Y1 | AD_F_DOMAIN;
+        unsigned flag[2] = {AD_F_Y1, AD_F_Y2}, reads[2] = {y1, y1 | AD_F_Y2};
+        for (int o = 0; o < 2; o++) {
+            flagged[o] += (f & flag[o]) != 0;
+            int r = (f & reads[o]) != 0;
+            int moved = partials_move(d, o + 1, r, &s);
+            if (o == 1 && !r) /* neither order may read y then */
+                moved += partials_move(d, 1, 0, &s);
+            if (!r)
+                cr_expect(moved == 0,
+                          "%s: a partial of order %d reads y (at "
+                          "%d points)",
+                          d->name, o + 1, moved);
+            if (f & flag[o])
+                cr_expect(moved > 0,
+                          "%s: flagged for order %d, no partial "
+                          "of that order reads y",
+                          d->name, o + 1);
         }
-        if (!reads)
-            cr_expect(moved == 0, "%s: a partial reads y (at %d of 200 points)",
-                      d->name, moved);
-        if (f & AD_F_Y1)
-            cr_expect(moved, "%s: flagged AD_F_Y1, no partial reads y",
-                      d->name);
     }
-    cr_expect(flagged == 9, "%d flagged primitives", flagged);
+    cr_expect(flagged[0] == 9, "%d flagged AD_F_Y1", flagged[0]);
+    cr_expect(flagged[1] == 14, "%d flagged AD_F_Y2", flagged[1]);
 }
 
 /* ---- the table against ops.def ------------------------------------------- */
@@ -216,12 +241,11 @@ Test(errors, table_matches_ops_def)
                   info->name, info->has_param);
         cr_expect(info->flags == expected[i].flags, "%s: flags %#x", info->name,
                   info->flags);
-        cr_expect((info->flags &
-                   ~(AD_F_DOMAIN | AD_F_SINGULAR | AD_F_NONANALYTIC |
-                     AD_F_CSTEP1 | AD_F_LINEAR | AD_F_LIN_XC | AD_F_LIN_CX |
-                     AD_F_Y1)) ==
-                      0,
-                  "%s: unknown flag bits %#x", info->name, info->flags);
+        cr_expect(
+            (info->flags & ~(AD_F_DOMAIN | AD_F_SINGULAR | AD_F_NONANALYTIC |
+                             AD_F_CSTEP1 | AD_F_LINEAR | AD_F_LIN_XC |
+                             AD_F_LIN_CX | AD_F_Y1 | AD_F_Y2)) == 0,
+            "%s: unknown flag bits %#x", info->name, info->flags);
         cr_expect(info->value && info->d1 && info->d2, "%s: missing rule",
                   info->name);
     }

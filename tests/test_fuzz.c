@@ -503,47 +503,60 @@ Test(fuzz, compiled_tape_sweeps_are_bitwise_the_same)
     ad_tape_free(t);
 }
 
-/* need.c replays at a new point only the values the gradient's reverse
- * sweep reads: from a thread's second gradient of a recording on.  On
- * random programs recorded at x1 near x, the first gradient at x
- * (everything replayed), the second and the third (the program of needed
- * values; each after a replay at x1 has filled the buffer) are
- * the same to the bit as the vjp along e_0 (which replays everything, its
- * outputs being asked for), NaN and infinities included; statuses and
- * flipped comparisons too.  Many programs must take the pruned path. */
+/* need.c replays at a new point only the values the gradient's (the
+ * hvp's) reverse sweep reads: from a thread's second gradient (hvp) of a
+ * recording on.  On random programs recorded at x1 near x, the first
+ * gradient at x (everything replayed), the second and the third (the
+ * program of needed values; each after a replay at x1 has filled the
+ * buffers) are the same to the bit as the vjp along e_0 (which replays
+ * everything, its outputs being asked for), NaN and infinities included;
+ * statuses and flipped comparisons too.  The same for H v against the
+ * first H v.  Many programs must take the pruned paths. */
 Test(fuzz, needed_values_gradients_are_bitwise_the_same)
 {
     ad_tape *t = ad_tape_new();
     cr_assert_not_null(t);
-    long compared = 0, flipped = 0, pruned = 0;
+    long compared = 0, flipped = 0, pruned[2] = {0, 0};
     for (long k = 0; k < 3000; k++) {
         pg_prog p;
         double x1[PG_MAX_IN];
         if (!record_near(t, k, &p, x1))
             continue;
         double e0[PG_MAX_OUT] = {1.0}, y[PG_MAX_OUT], ref[PG_MAX_IN];
+        double href[PG_MAX_IN];
         int rc = ad_tape_vjp(t, p.x, e0, y, ref);
         long flip = ad_tape_last_flip();
         for (int c = 0; c < 3; c++) {
-            /* Every value of the thread's buffer at x1 first, so that a
-             * value the program failed to replay would show. */
-            double g[PG_MAX_IN], y1[PG_MAX_OUT];
-            cr_assert_eq(ad_tape_eval(t, x1, y1), AD_OK);
+            /* Every value and tangent of the thread's buffers at x1 first,
+             * so that one the program failed to replay would show. */
+            double g[PG_MAX_IN], y1[PG_MAX_OUT], jv[PG_MAX_OUT];
+            cr_assert_eq(ad_tape_jvp(t, x1, p.v, y1, jv), AD_OK);
             cr_assert_eq(ad_tape_gradient(t, p.x, g), rc, "program %ld", k);
             cr_assert_eq(ad_tape_last_flip(), flip, "program %ld", k);
             if (rc == AD_OK)
                 cr_assert(memcmp(g, ref, (size_t)p.n * sizeof g[0]) == 0,
                           "program %ld, gradient %d", k, c);
+            /* H v: the first one replays everything (the reference). */
+            cr_assert_eq(ad_tape_jvp(t, x1, p.x, y1, jv), AD_OK);
+            cr_assert_eq(ad_tape_hvp(t, p.x, p.v, c ? g : href), rc,
+                         "program %ld", k);
+            cr_assert_eq(ad_tape_last_flip(), flip, "program %ld", k);
+            if (rc == AD_OK && c > 0)
+                cr_assert(memcmp(g, href, (size_t)p.n * sizeof g[0]) == 0,
+                          "program %ld, hvp %d", k, c);
         }
-        const ad__need *P;
-        cr_assert_eq(ad__need_get(t, &P), AD_OK);
-        pruned += P != NULL;
+        for (int o = 0; o < 2; o++) {
+            const ad__need *P;
+            cr_assert_eq(ad__need_get(t, o + 1, &P), AD_OK);
+            pruned[o] += P != NULL;
+        }
         flipped += rc == AD_ERETAPE;
         compared += rc == AD_OK;
     }
     cr_assert_gt(compared, 2000);
     cr_assert_gt(flipped, 0);
-    cr_assert_gt(pruned, 300, "%ld programs pruned", pruned);
+    cr_assert_gt(pruned[0], 300, "%ld programs pruned", pruned[0]);
+    cr_assert_gt(pruned[1], 200, "%ld programs pruned for H v", pruned[1]);
     ad_tape_free(t);
 }
 

@@ -1,10 +1,11 @@
-/* test_need.c -- gradients at a new point that replay only the values
- * their reverse sweep needs (modes/reverse/need.c): against analytic
- * gradients, with the values an ad_select or a comparison reads and nothing
- * else does, across re-recordings and freed tapes, and from four threads at
- * once.  Every pruned gradient here follows a replay at another point, so
- * that a value the program failed to replay would be a stale one.  (The
- * bitwise comparison on random programs is in test_fuzz.c.) */
+/* test_need.c -- gradients and Hessian-vector products at a new point
+ * that replay only the values their reverse sweep needs
+ * (modes/reverse/need.c): against analytic ones, with the values an
+ * ad_select or a comparison reads and nothing else does, across
+ * re-recordings and freed tapes, and from four threads at once.  Every
+ * pruned sweep here follows a replay at another point, so that a value the
+ * program failed to replay would be a stale one.  (The bitwise comparison
+ * on random programs is in test_fuzz.c.) */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +18,10 @@
 #include "tape_impl.h" /* internal: ad__need_get */
 
 /* The calling thread's program for t, or NULL. */
-static const ad__need *program(const ad_tape *t)
+static const ad__need *program(const ad_tape *t, int order)
 {
     const ad__need *P;
-    cr_assert_eq(ad__need_get(t, &P), AD_OK);
+    cr_assert_eq(ad__need_get(t, order, &P), AD_OK);
     return P;
 }
 
@@ -88,11 +89,50 @@ Test(need, sum_of_squares_gradient)
         point(N, k, x);
         check_rosen(t, N, x);
     }
-    const ad__need *P = program(t);
+    const ad__need *P = program(t, 1);
     cr_assert_not_null(P);
     /* Kept: the inputs and, per term, x_i^2, x_{i+1} - x_i^2, 1 - x_i. */
-    cr_assert_leq(P->seg.nop, 1 + 3 * (N - 1), "%zu of %zu nodes",
-                  P->seg.nop, t->nop);
+    cr_assert_leq(P->seg.nop, 1 + 3 * (N - 1), "%zu of %zu nodes", P->seg.nop,
+                  t->nop);
+    ad_tape_free(t);
+}
+
+/* H v of the sum of squares, analytic. */
+static void rosen_hvp(size_t n, const double *x, const double *v, double *h)
+{
+    memset(h, 0, n * sizeof *h);
+    for (size_t i = 0; i + 1 < n; i++) {
+        double a = x[i], b = x[i + 1];
+        h[i] +=
+            (1200.0 * a * a - 400.0 * b + 2.0) * v[i] - 400.0 * a * v[i + 1];
+        h[i + 1] += -400.0 * a * v[i] + 200.0 * v[i + 1];
+    }
+}
+
+/* The same for H v: the program also carries the tangents, of the same
+ * nodes (x^2 and the sums read no value in their second partials either). */
+Test(need, sum_of_squares_hvp)
+{
+    enum { N = 40 };
+    double x0[N], x[N], v[N], h[N], e[N], y, jv;
+    point(N, 0, x0);
+    ad_tape *t = ad_tape_new();
+    record_rosen(t, N, x0);
+    for (unsigned k = 1; k < 8; k++) {
+        point(N, k + 20, v);
+        OK(ad_tape_jvp(t, x0, v, &y, &jv)); /* values, tangents at x0 */
+        point(N, k, x);
+        OK(ad_tape_hvp(t, x, v, h));
+        rosen_hvp(N, x, v, e);
+        for (size_t i = 0; i < N; i++)
+            cr_assert(fabs(h[i] - e[i]) <= 1e-11 * (1.0 + fabs(e[i])),
+                      "k %u: (Hv)[%zu] = %.17g, expected %.17g", k, i, h[i],
+                      e[i]);
+    }
+    const ad__need *P = program(t, 2);
+    cr_assert_not_null(P);
+    cr_assert_leq(P->seg.nop, 1 + 3 * (N - 1), "%zu of %zu nodes", P->seg.nop,
+                  t->nop);
     ad_tape_free(t);
 }
 
@@ -123,7 +163,7 @@ Test(need, select_condition_is_replayed)
         OK(ad_tape_gradient(t, a, g));
         cr_assert_eq(g[1], 1.0 + 2.0 * a[1], "pass %d: %g", k, g[1]);
     }
-    cr_assert_not_null(program(t));
+    cr_assert_not_null(program(t, 1));
     ad_tape_free(t);
 }
 
@@ -148,7 +188,7 @@ Test(need, comparison_is_replayed)
         cr_assert_eq(ad_tape_gradient(t, c, g), AD_ERETAPE, "pass %d", k);
         cr_assert_eq(ad_tape_last_flip(), 0);
     }
-    cr_assert_not_null(program(t));
+    cr_assert_not_null(program(t, 1));
     ad_tape_free(t);
 }
 
@@ -174,7 +214,7 @@ Test(need, new_recordings_get_new_programs)
                 point(n, k + (unsigned)(n + fresh), x);
                 check_rosen(t, n, x);
             }
-            cr_assert_not_null(program(t));
+            cr_assert_not_null(program(t, 1));
         }
         /* The selected gradient of another function into the same tape. */
         record_select(t, x0);

@@ -156,9 +156,10 @@ int ad_dependent_array(size_t m, const ad_var *y);
  * fifth of the nodes or more: the squares and the running sum of a sum of
  * squares, say.  The thread analyses the tape once for this and keeps the
  * program of those nodes (about 13 bytes a node kept) with its other sweep
- * buffers, until a gradient of another recording or ad_thread_release.
- * The gradient is the same to the bit.  Tapes with array or custom nodes
- * replay everything. */
+ * buffers, until a gradient of another recording or ad_thread_release;
+ * the analysis costs about one gradient, the first touch of the program's
+ * pages on a thread up to one more.  The gradient is the same to the bit.
+ * Tapes with array or custom nodes replay everything. */
 int ad_tape_gradient(ad_tape *tape, const double *x, double *g);
 /* y = f(x) (may be NULL) and jv = J v: one forward (tangent) sweep. */
 int ad_tape_jvp(ad_tape *tape, const double *x, const double *v, double *y,
@@ -180,7 +181,9 @@ int ad_tape_jacobian(ad_tape *tape, const double *x, double *J);
  * along v, then a reverse sweep of adjoints and their tangents with the
  * second partials of the primitive table (array nodes have their own
  * second-order rules).  The Hessian's columns are split over OpenMP
- * threads.  Errors as ad_tape_gradient. */
+ * threads.  Errors as ad_tape_gradient.  At a new point, ad_tape_hvp
+ * replays only the values and tangents its reverse sweep reads, as
+ * ad_tape_gradient does (a second program per thread). */
 int ad_tape_hvp(ad_tape *tape, const double *x, const double *v, double *hv);
 int ad_tape_hessian(ad_tape *tape, const double *x, double *H);
 /* Stores the local partials of every node at the recorded point beside the

@@ -176,7 +176,7 @@ int ad_tape_gradient(ad_tape *t, const double *x, double *g)
     /* At a new point, from a thread's second gradient of a recording on,
      * only the values the reverse sweep needs are replayed (need.c). */
     const ad__need *P = NULL;
-    int rc = x != NULL && t->done ? ad__need_get(t, &P) : AD_OK;
+    int rc = x != NULL && t->done ? ad__need_get(t, 1, &P) : AD_OK;
     if (rc != AD_OK)
         return rc;
     rc = ad__prepare(t, x, 0, 1, &s, P == NULL);

@@ -75,17 +75,18 @@
 #undef AD__STEP
 
 /* H v: a tangent sweep along v (replaying the values at s->x on the way
- * if replay is set, else at the values s holds), then rev2.  AD_OK or
- * AD_ERETAPE (nothing swept back then: the adjoints stay zero). */
+ * if replay is set, else at the values s holds; only P's nodes if P is not
+ * NULL: need.c), then rev2.  AD_OK or AD_ERETAPE (nothing swept back then:
+ * the adjoints stay zero). */
 static int hvp_at(ad__sweep *s, const double *v, size_t unit, double *hv,
-                  double *g, int replay)
+                  double *g, int replay, const ad__need *P)
 {
     const ad_tape *t = s->t;
     s->q = 1;
     s->V = v;
     s->ldv = 1;
     s->unit0 = unit;
-    int rc = ad__forward(s, replay);
+    int rc = P != NULL ? ad__need_forward(s, P) : ad__forward(s, replay);
     if (replay)
         ad__work_set_flip(s->flip);
     if (rc != AD_OK)
@@ -124,11 +125,15 @@ int ad_tape_hvp(ad_tape *t, const double *x, const double *v, double *hv)
     if (x != NULL && ad__slots_ready(t))
         return ad__slot_hvp(t, x, v, hv);
     /* At a new point the replay rides along the tangent sweep: one pass
-     * over the tape instead of two. */
+     * over the tape instead of two; from the thread's second hvp of the
+     * recording on, over the nodes the reverse sweep needs only. */
     ad__sweep s;
-    int rc = ad__prepare(t, x, 1, 2, &s, 0);
+    const ad__need *P = NULL;
+    int rc = x != NULL ? ad__need_get(t, 2, &P) : AD_OK;
     if (rc == AD_OK)
-        rc = hvp_at(&s, v, 0, hv, NULL, x != NULL);
+        rc = ad__prepare(t, x, 1, 2, &s, 0);
+    if (rc == AD_OK)
+        rc = hvp_at(&s, v, 0, hv, NULL, x != NULL, P);
     return rc == AD_OK ? s.err : rc;
 }
 
@@ -152,7 +157,7 @@ int ad_tape_hessian(ad_tape *t, const double *x, double *H)
         ad__sweep s;
         int r = setup(t, vt, vf, &s);
         if (r == AD_OK) {
-            hvp_at(&s, NULL, (size_t)i, H + (size_t)i * t->n, NULL, 0);
+            hvp_at(&s, NULL, (size_t)i, H + (size_t)i * t->n, NULL, 0, NULL);
             r = s.err;
         }
         if (r != AD_OK) {

@@ -75,7 +75,7 @@ static void mark(ad__need *N, const ad_tape *t, size_t *nop, size_t *nword,
                     keep = BIT(m, r);
                     MARK(m, a[0]);
                 } else {
-                    if (d.reads_y)
+                    if (d.reads_y & N->order)
                         MARK(m, r);
                     keep = BIT(m, r);
                 }
@@ -199,8 +199,8 @@ static int build(ad__need *N, const ad_tape *t)
         return 0;
     if (room((void **)&N->op, &N->op_cap, nop, 1) < 0 ||
         room((void **)&N->word, &N->word_cap, nword, sizeof *N->word) < 0 ||
-        room((void **)&N->cst, &N->cst_cap, ncst ? ncst : 1,
-             sizeof *N->cst) < 0)
+        room((void **)&N->cst, &N->cst_cap, ncst ? ncst : 1, sizeof *N->cst) <
+            0)
         return -1;
     emit(N, t);
     memset(&N->seg, 0, sizeof N->seg);
@@ -211,12 +211,13 @@ static int build(ad__need *N, const ad_tape *t)
     return 1;
 }
 
-int ad__need_get(const ad_tape *t, const ad__need **P)
+int ad__need_get(const ad_tape *t, int order, const ad__need **P)
 {
     *P = NULL;
-    ad__need *N = ad__work_need();
+    ad__need *N = ad__work_need(order);
     if (N == NULL)
         return AD_ENOMEM;
+    N->order = order;
     if (N->t != t || N->gen != t->gen) {
         N->t = t;
         N->gen = t->gen;

@@ -107,8 +107,10 @@ static void kinds_init(void)
                                           : var == AD__CX ? AD_F_LIN_CX
                                                           : 0u);
             reads = f & lin ? 0 : AD__READS_ALL;
+            unsigned y1 = AD_F_Y1 | AD_F_DOMAIN, y2 = y1 | AD_F_Y2;
             kinds[op].reads_y =
-                reads && (f & (AD_F_Y1 | AD_F_DOMAIN)) ? 1 : 0;
+                (unsigned char)(reads ? (f & y1 ? 1u : 0u) | (f & y2 ? 2u : 0u)
+                                      : 0u);
         }
         kinds[op].kind = k;
         kinds[op].narg = (unsigned char)na;

@@ -95,7 +95,7 @@ int ad__slot_forward(ad__sweep *s, int save)
 int ad__need_forward(ad__sweep *s, const ad__need *P)
 {
     s->prog = P;
-    int rc = sfwd_values(s);
+    int rc = s->q == 0 ? sfwd_values(s) : sfwd_1(s);
     s->prog = NULL;
     return rc;
 }

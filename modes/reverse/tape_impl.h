@@ -230,8 +230,10 @@ enum {
 typedef struct ad__node_kind {
     unsigned char kind, narg, ncst;
     unsigned char reads; /* values its reverse rule reads: AD__READS_* */
-    unsigned char reads_y; /* 1 if its first partials read its own result
-                              (AD_F_Y1 or AD_F_DOMAIN; need.c) */
+    unsigned char reads_y; /* its own result's value: bit 1 if its first
+                              partials read it, bit 2 if its first or
+                              second ones do (AD_F_Y1, AD_F_Y2,
+                              AD_F_DOMAIN; need.c) */
 } ad__node_kind;
 #define AD__READS_ALL  1u /* its result's and its arguments' */
 #define AD__READS_ARG0 2u /* its first argument's (ad_select's condition) */
@@ -300,11 +302,13 @@ void ad__aw_free(ad__awin *aw);
 
 /* ---- work.c: the calling thread's sweep buffers ------------------------- */
 
-/* need.c: the program of the nodes whose values a gradient's reverse
- * sweep needs, for one recording (t, gen), kept in a thread's buffers. */
+/* need.c: the program of the nodes whose values (and tangents) a
+ * gradient's (an hvp's) reverse sweep needs, for one recording (t, gen),
+ * kept in a thread's buffers. */
 typedef struct ad__need {
     const struct ad_tape *t; /* the recording it is for: the tape, */
     uint64_t gen;            /* and its generation */
+    int order;               /* 1 for gradients, 2 for hvp */
     unsigned calls;          /* gradients at a new point seen for it */
     int ready;               /* 1 built, -1 not worth it, 0 not yet */
     ad__seg seg;             /* the program: op bytes and constants, */
@@ -328,7 +332,7 @@ typedef struct ad__work {
     size_t val_cap, vt_cap, tan_cap, adj_cap, tmp_cap;
     size_t sval_cap, stan_cap, sadj_cap, ssave_cap;
     ad__awin aw; /* adjwin.c: the adjoint window */
-    ad__need need; /* need.c: the values a gradient needs */
+    ad__need need[2]; /* need.c: the values a gradient, an hvp needs */
 } ad__work;
 
 /* The calling thread's buffers, grown to hold a sweep of `tape` with q
@@ -341,9 +345,10 @@ ad__work *ad__work_get(const ad_tape *tape, size_t tan_q, size_t adj_q,
  * memory runs out.  The adjoints are zero. */
 ad__work *ad__work_slots(size_t nslot, size_t tan_q, size_t adj_q,
                          size_t nsave);
-/* The calling thread's program of needed values (need.c); NULL if the
- * thread's buffers cannot be made. */
-ad__need *ad__work_need(void);
+/* The calling thread's program of needed values for first (order 1) or
+ * second-order sweeps (need.c); NULL if the thread's buffers cannot be
+ * made. */
+ad__need *ad__work_need(int order);
 /* The calling thread's scratch of at least n doubles (shared with the
  * sweeps' tmp; for recording array nodes); NULL when memory runs out. */
 double *ad__work_tmp(size_t n);
@@ -483,13 +488,14 @@ int ad__slot_forward(ad__sweep *s, int save);
 /* ---- need.c: the values a gradient needs at a new point ---------------- */
 
 /* In *P the calling thread's program of the nodes whose values a gradient
- * of t at a new point needs, or NULL: before the thread's second such
- * gradient of t's recording, for tapes with array or custom nodes, and
- * when it would drop too few nodes.  AD_OK, or AD_ENOMEM when the thread's
- * buffers or the program cannot be made. */
-int ad__need_get(const ad_tape *t, const ad__need **P);
-/* Replays the values of P's nodes at s->x into the flat s->vf (the
- * compiled forward sweep on P; slot_sweep.c); AD_OK or AD_ERETAPE. */
+ * (order 1) or an hvp (order 2) of t at a new point needs, or NULL: before
+ * the thread's second such sweep of t's recording, for tapes with array or
+ * custom nodes, and when it would drop too few nodes.  AD_OK, or AD_ENOMEM
+ * when the thread's buffers or the program cannot be made. */
+int ad__need_get(const ad_tape *t, int order, const ad__need **P);
+/* Replays the values of P's nodes at s->x into the flat s->vf, with s->q
+ * (0 or 1) tangents (the compiled forward sweep on P; slot_sweep.c); AD_OK
+ * or AD_ERETAPE. */
 int ad__need_forward(ad__sweep *s, const ad__need *P);
 /* Frees N's arrays (the thread's buffers going away). */
 void ad__need_free(ad__need *N);

@@ -37,7 +37,8 @@ static void work_free(void *p)
     free(w->sadj);
     free(w->ssave);
     ad__aw_free(&w->aw);
-    ad__need_free(&w->need);
+    ad__need_free(&w->need[0]);
+    ad__need_free(&w->need[1]);
     free(w);
 }
 
@@ -131,10 +132,10 @@ ad__work *ad__work_slots(size_t nslot, size_t tan_q, size_t adj_q, size_t nsave)
     return w;
 }
 
-ad__need *ad__work_need(void)
+ad__need *ad__work_need(int order)
 {
     ad__work *w = work_of_thread();
-    return w != NULL ? &w->need : NULL;
+    return w != NULL ? &w->need[order - 1] : NULL;
 }
 
 void ad__work_set_flip(long k)
