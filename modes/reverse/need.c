@@ -1,8 +1,10 @@
-/* need.c -- the values a gradient needs at a new point.
+/* need.c -- the values a gradient (an hvp) needs at a new point.
  *
  * A gradient at a new point replays the values and then sweeps back; the
  * reverse sweep reads only the values its rules name: the arguments of the
- * nonlinear nodes, a few results (exp' is y), ad_select's conditions.  Every
+ * nonlinear nodes, a few results (exp' is y), ad_select's conditions.  (A
+ * second-order sweep reads the same, its second partials some more results
+ * (sin'' is -y), and the tangents of the same arguments.)  Every
  * other value is computed for nothing, unless a needed value is computed
  * from it.  In a sum of squares f = sum r_i^2, for instance, the squares
  * and the running sum are never read back: of Rosenbrock's 8 nodes per
@@ -23,10 +25,11 @@
  *
  * The program is kept per thread (in the thread's sweep buffers, beside
  * the flat values, so that threads sweeping one tape need no lock) for one
- * recording at a time, named by the tape and its generation.  It is built
- * at a thread's second gradient at a new point of a recording, so that a
- * single gradient does not pay for the analysis, and only if it drops a
- * fifth of the nodes or more.  Tapes with array or custom nodes are left
+ * recording at a time, named by the tape and its generation; one for
+ * gradients, one for hvps (whose forward sweep also carries the tangents).
+ * It is built at a thread's second gradient (hvp) at a new point of a
+ * recording, so that a single one does not pay for the analysis, and only
+ * if it drops a fifth of the nodes or more.  Tapes with array or custom nodes are left
  * alone (their rules read whole arrays). */
 #include <stdlib.h>
 #include <string.h>
