@@ -29,8 +29,8 @@
  * gradients, one for hvps (whose forward sweep also carries the tangents).
  * It is built at a thread's second gradient (hvp) at a new point of a
  * recording, so that a single one does not pay for the analysis, and only
- * if it drops a fifth of the nodes or more.  Tapes with array or custom nodes are left
- * alone (their rules read whole arrays). */
+ * if it drops a fifth of the nodes or more.  Tapes with array or custom
+ * nodes are left alone (their rules read whole arrays). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,15 +39,16 @@
 /* Keeps the program only if it has at most this share of the nodes. */
 #define WORTH 0.8
 
-/* Makes *p hold n elements of size elem (contents not kept); 0 or -1. */
-static int room(void **p, size_t *cap, size_t n, size_t elem)
+/* p, or a new block in its place if p holds fewer than n elements of size
+ * elem (its contents are not kept); NULL when memory runs out. */
+static void *room(void *p, size_t *cap, size_t n, size_t elem)
 {
     if (n <= *cap)
-        return 0;
-    free(*p);
-    *p = malloc(n * elem);
-    *cap = *p != NULL ? n : 0;
-    return *p != NULL ? 0 : -1;
+        return p;
+    free(p);
+    p = malloc(n * elem);
+    *cap = p != NULL ? n : 0;
+    return p;
 }
 
 #define BIT(m, v)  (((m)[(v) >> 6] >> ((v)&63)) & 1u)
@@ -193,17 +194,18 @@ static int build(ad__need *N, const ad_tape *t)
     if (t->narray != 0 || t->nvar > (size_t)AD__SLOT_MASK + 1)
         return 0;
     size_t nb = (t->nvar + 63) / 64;
-    if (room((void **)&N->bits, &N->bits_cap, nb, sizeof *N->bits) < 0)
+    N->bits = room(N->bits, &N->bits_cap, nb, sizeof *N->bits);
+    if (N->bits == NULL)
         return -1;
     memset(N->bits, 0, nb * sizeof *N->bits);
     size_t nop, nword, ncst;
     mark(N, t, &nop, &nword, &ncst);
     if ((double)nop > WORTH * (double)t->nop)
         return 0;
-    if (room((void **)&N->op, &N->op_cap, nop, 1) < 0 ||
-        room((void **)&N->word, &N->word_cap, nword, sizeof *N->word) < 0 ||
-        room((void **)&N->cst, &N->cst_cap, ncst ? ncst : 1, sizeof *N->cst) <
-            0)
+    N->op = room(N->op, &N->op_cap, nop, 1);
+    N->word = room(N->word, &N->word_cap, nword, sizeof *N->word);
+    N->cst = room(N->cst, &N->cst_cap, ncst ? ncst : 1, sizeof *N->cst);
+    if (N->op == NULL || N->word == NULL || N->cst == NULL)
         return -1;
     emit(N, t);
     memset(&N->seg, 0, sizeof N->seg);
