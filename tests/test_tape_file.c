@@ -1253,7 +1253,10 @@ Test(tape_file, fuzz_regressions)
         ad_tape_jvp(t, x, v, y, jv);
         ad_tape_vjp(t, NULL, v, y, g);
         if (info.m > 0) {
-            ad_tape_gradient(t, x, g);
+            for (int k = 0; k < 2; k++) { /* the second: need.c */
+                ad_tape_gradient(t, x, g);
+                ad_tape_hvp(t, x, v, g);
+            }
             ad_tape_hvp(t, NULL, v, g);
         }
     }

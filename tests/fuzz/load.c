@@ -45,7 +45,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ad_tape_jvp(t, x, v, y, jv);
             ad_tape_vjp(t, NULL, w, y, g);
             if (info.m > 0) {
-                ad_tape_gradient(t, x, g);
+                /* Twice each at x: the second replays only the needed
+                 * values (modes/reverse/need.c). */
+                for (int k = 0; k < 2; k++) {
+                    ad_tape_gradient(t, x, g);
+                    ad_tape_hvp(t, x, v, hv);
+                }
                 ad_tape_hvp(t, NULL, v, hv);
                 ad_tape_linearize(t);
                 ad_tape_gradient(t, NULL, g);
