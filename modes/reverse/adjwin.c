@@ -123,13 +123,22 @@ void ad__aw_slide(ad__awin *aw, uint32_t r)
 {
     size_t old = aw->lo >> AD__AK;
     set_lo(aw, r);
-    for (size_t c = aw->lo >> AD__AK; c < old; c++)
-        if (aw->map[c] != aw->zero) {
+    for (size_t c = aw->lo >> AD__AK; c < old; c++) {
+        if (aw->map[c] == aw->zero)
+            continue;
+        /* A block that starts at or above r is dead: the sweep has read
+         * (and cleared) each of its adjoints from its far store.  When far
+         * additions are rare, lo lags, and one slide may cover more blocks
+         * than the ring holds; copying a dead block too would overwrite the
+         * live block that shares its place in the ring.  The live blocks,
+         * below r and at or above lo >= r - AD__RN, fit the ring. */
+        if (((size_t)c << AD__AK) < r) {
             memcpy(aw->ring + ((c << AD__AK) & aw->rmask), aw->map[c],
                    AD__AC * sizeof(double));
             memset(aw->map[c], 0, AD__AC * sizeof(double));
-            give_back(aw, c);
         }
+        give_back(aw, c);
+    }
 }
 
 double *ad__aw_take(ad__awin *aw, uint32_t i)
