@@ -2334,7 +2334,8 @@ Test(reverse, adjoint_window_far_read)
  * end, far down the inputs) slides the ring over more blocks than it holds,
  * among them dead ones whose places it shares with live ones; the window
  * once copied those too and lost the gradient of 28,672 inputs.  Against
- * the array sweep to the bit and the analytic gradient. */
+ * the array sweep to the bit, and the array sweep against the other sweeps
+ * and the analytic gradient. */
 Test(reverse, adjoint_window_long_slide)
 {
     enum { N = 100000 };
@@ -2354,10 +2355,27 @@ Test(reverse, adjoint_window_long_slide)
     OK(ad_tape_end(t));
     OK(ad_tape_gradient(t, NULL, g0));
     OK(ad_tape_set_adjoint_window(t, 1));
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < 3; pass++) {
         OK(ad_tape_gradient(t, pass == 0 ? NULL : x, g1));
         check_same(g1, g0, N, pass == 0 ? "window" : "window, replayed");
     }
+    /* The other sweeps of this long tape, with its stream blocks and
+     * segments: replayed (the second call prunes the replay, need.c), a
+     * vjp, linearised and compiled. */
+    OK(ad_tape_set_adjoint_window(t, 0));
+    for (int pass = 0; pass < 2; pass++) {
+        OK(ad_tape_gradient(t, x, g1));
+        check_same(g1, g0, N, "replayed");
+    }
+    double w = 1.0;
+    OK(ad_tape_vjp(t, x, &w, NULL, g1));
+    check_same(g1, g0, N, "vjp");
+    OK(ad_tape_linearize(t));
+    OK(ad_tape_gradient(t, NULL, g1));
+    check_vec(g1, g0, N, 1e-15, "linearised");
+    OK(ad_tape_compile(t));
+    OK(ad_tape_gradient(t, x, g1));
+    check_vec(g1, g0, N, 1e-15, "compiled");
     for (size_t i = 0; i < N; i++)
         g1[i] = rosen_grad_exact(x, N, i);
     check_vec(g0, g1, N, 1e-14, "rosenbrock, inputs one by one");
