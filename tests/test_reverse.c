@@ -1542,6 +1542,63 @@ Test(reverse, inputs_one_at_a_time)
     free(x), free(x2), free(c), free(g);
 }
 
+/* The inline recorders' cold path (var.h, record.c): an ad_var constant as
+ * an argument.  Over many blocks of the streams, a chain of nodes on x is
+ * interleaved with operations on constants only (no node: a constant
+ * result, whose stores land in the free room and do not move the cursor)
+ * and with ones that mix a constant ad_var and a variable (recorded as the
+ * node with a constant argument).  The node count, the value and the
+ * derivative against the analytic ones; then the same operations once the
+ * recording has ended, and a new recording on the same thread. */
+Test(reverse, recorders_constant_arguments)
+{
+    enum { N = 100000 };
+    const double x0 = 0.375;
+    ad_tape *t = ad_tape_new();
+    OK(ad_tape_begin(t));
+    ad_var x = ad_independent(x0), y = x;
+    ad_var c = ad_const(ad_var, 1.5);
+    double yv = x0, d = 1.0;
+    for (int k = 0; k < N; k++) {
+        ad_var p = ad_mul(c, ad_sin(c)); /* constants only: no node */
+        cr_assert(p.t == 0 && p.v == 1.5 * sin(1.5));
+        double w = 1.0 + 1e-6 * (k % 7);
+        if (k % 2 == 0)
+            y = ad_sub(ad_const(ad_var, w), y); /* w - y: one node */
+        else
+            y = ad_div(y, ad_const(ad_var, w)); /* y / w: one node */
+        y = ad_add(y, ad_mul(x, 1e-6));         /* two nodes */
+        yv = (k % 2 == 0 ? w - yv : yv / w) + x0 * 1e-6;
+        d = (k % 2 == 0 ? -d : d / w) + 1e-6;
+    }
+    ad_dependent(y);
+    OK(ad_tape_end(t));
+    ad_tape_info info;
+    ad_tape_stats(t, &info);
+    cr_expect(info.ops == 1 + 3 * (size_t)N, "ops %zu", info.ops);
+    cr_expect(info.segments > 1, "segments %zu", info.segments);
+    cr_expect(y.v == yv, "y = %.17g, want %.17g", y.v, yv);
+    double g;
+    OK(ad_tape_gradient(t, NULL, &g));
+    /* Rounding: 10^5 products and sums, in another order than d's. */
+    cr_expect(fabs(g - d) <= 1e-10 * fabs(d), "dy/dx = %.17g, want %.17g", g,
+              d);
+    /* No recording: constant results, the right values. */
+    ad_var q = ad_mul(y, ad_sin(x)), r = ad_add(c, ad_mul(c, c));
+    cr_expect(q.t == 0 && q.v == y.v * sin(x0));
+    cr_expect(r.t == 0 && r.v == 1.5 + 1.5 * 1.5);
+    /* A new recording is not disturbed by them. */
+    OK(ad_tape_begin(t));
+    ad_var x2 = ad_independent(2.0);
+    ad_dependent(ad_sin(ad_mul(x2, ad_add(x2, ad_const(ad_var, 0.0)))));
+    OK(ad_tape_end(t));
+    OK(ad_tape_gradient(t, NULL, &g));
+    cr_expect(fabs(g - cos(4.0) * 4.0) <= 1e-15, "dy/dx = %.17g", g);
+    ad_tape_stats(t, &info);
+    cr_expect(info.ops == 4, "ops %zu", info.ops);
+    ad_tape_free(t);
+}
+
 /* ---- 8. misuse ----------------------------------------------------------- */
 
 /* Records sin(x^2) at 2 on t and checks it: the tape works. */

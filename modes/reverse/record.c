@@ -177,7 +177,19 @@ typedef struct ends {
 static _Thread_local ad__seg open_seg AD__TLS_IE;
 static _Thread_local ends cur_end AD__TLS_IE;
 
-void ad__rec_set_left(ad__rec *R)
+/* Where the stores of the inline recorders go when there is no recording
+ * to hold them (var.h: a node the cold path did not give back to them
+ * still goes through their stores, which then do not move the cursor):
+ * room for one node, with val == vlim so that every node comes to the
+ * cold path. */
+static _Thread_local struct {
+    uint8_t op[1];
+    uint32_t arg[3];
+    double cst[2], val[1];
+} sink_area AD__TLS_IE;
+
+/* The nodes of <= 3 args and <= 2 constants that fit at R's cursor. */
+static ptrdiff_t nodes_left(const ad__rec *R)
 {
     ptrdiff_t l = cur_end.op - R->op;
     ptrdiff_t a = (cur_end.arg - R->arg) / 3;
@@ -189,7 +201,12 @@ void ad__rec_set_left(ad__rec *R)
         l = c;
     if (v < l)
         l = v;
-    R->vlim = R->val + l;
+    return l;
+}
+
+void ad__rec_set_left(ad__rec *R)
+{
+    R->vlim = R->val + nodes_left(R);
 }
 
 /* The index of the next variable. */
@@ -202,7 +219,7 @@ void ad__rec_fail(ad__rec *R, int err)
 {
     if (R->err == AD_OK)
         R->err = err;
-    /* Stop the fast path: every later node comes to ad__rec_slow, which
+    /* Stop the fast path: every later node comes to ad__rec_cold, which
      * returns constants. */
     R->vlim = R->val;
     R->tag = 0;
@@ -352,6 +369,20 @@ static int check_var(ad__rec *R, ad_var x)
     return -1;
 }
 
+/* Gives the stores of an inline recorder that records nothing somewhere
+ * to go: the free room at the cursor of a recording, or the sink. */
+static void sink(ad__rec *R)
+{
+    if (R->tape != NULL && R->err == AD_OK &&
+        (nodes_left(R) > 0 || ad__rec_reserve(R, 1, 3, 2, 1, 0) == AD_OK))
+        return;
+    R->op = sink_area.op;
+    R->arg = sink_area.arg;
+    R->cst = sink_area.cst;
+    R->val = R->vlim = sink_area.val;
+    R->vbias = (uintptr_t)sink_area.val;
+}
+
 ad_var ad__rec_activate(ad__rec *R, ad_var x)
 {
     if (R->err != AD_OK || x.t != 0)
@@ -365,9 +396,12 @@ ad_var ad__rec_activate(ad__rec *R, ad_var x)
     return r;
 }
 
-/* ---- the slow path of var.h --------------------------------------------- */
+/* ---- the cold path of var.h --------------------------------------------- */
 
-ad_var ad__rec_slow(unsigned op, ad_var a, ad_var b, double c, double y)
+/* Checks the tags, makes room, records op (with its variant) on arguments
+ * a, b and constant c, and returns the result with value y (a constant if
+ * there is no recording, or it has failed, or an argument is foreign). */
+static ad_var rec_slow(unsigned op, ad_var a, ad_var b, double c, double y)
 {
     ad__rec *R = &ad__rec_tls;
     if (R->tape == NULL || R->err != AD_OK) {
@@ -391,6 +425,34 @@ ad_var ad__rec_slow(unsigned op, ad_var a, ad_var b, double c, double y)
         *R->cst++ = c;
     ad_var r = ad__var_result(R, y);
     ad__rec_set_left(R);
+    return r;
+}
+
+ad_var ad__rec_cold(unsigned op, ad_var a, ad_var b, double c, double y,
+                    uint64_t *go)
+{
+    ad__rec *R = &ad__rec_tls;
+    const ad_op_info *d = ad_op_get((int)(op & AD__CODE));
+    int two = d->arity == 2 && (op & ~AD__CODE) == 0;
+    ad_var r = ad__var_passive(y);
+    *go = 0;
+    if (two && (a.t == 0) != (b.t == 0)) {
+        /* One constant argument: the node of that variant. */
+        r = a.t == 0 ? rec_slow(op | AD__CX, b, b, a.v, y)
+                     : rec_slow(op | AD__XC, a, a, b.v, y);
+    } else if (a.t != 0) {
+        /* Variables, and the blocks full, or a misuse (rec_slow
+         * reports it and returns a constant). */
+        if (R->tape != NULL && R->err == AD_OK && a.t == R->tag &&
+            b.t == R->tag) {
+            if (ad__rec_reserve(R, 1, 3, 2, 1, 0) == AD_OK) {
+                *go = 1;
+                return r;
+            }
+        } else
+            r = rec_slow(op, a, b, c, y);
+    }
+    sink(R);
     return r;
 }
 
