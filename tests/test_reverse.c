@@ -1599,6 +1599,72 @@ Test(reverse, recorders_constant_arguments)
     ad_tape_free(t);
 }
 
+/* x, then k nodes y = y * x (k + 1 nodes: x^(k+1)), then `passive`
+ * operations on constants only (no node), then the output; returns the
+ * status of ad_tape_end. */
+static int record_power(ad_tape *t, int k, int passive, double x0)
+{
+    if (ad_tape_begin(t) != AD_OK)
+        return -1;
+    ad_var x = ad_independent(x0), y = x;
+    for (int j = 0; j < k; j++)
+        y = ad_mul(y, x);
+    ad_var c = ad_const(ad_var, 0.5);
+    for (int j = 0; j < passive; j++)
+        c = ad_add(ad_mul(c, c), ad_sin(c));
+    ad_dependent(y);
+    return ad_tape_end(t);
+}
+
+/* Under a memory cap that the nodes fill exactly (k + 1 nodes, where one
+ * node more needs a new block), operations on constants only, which record
+ * nothing, still pass: the recording succeeds, holds the same nodes and
+ * stays within the cap (the inline recorders' stores for such an operation
+ * land at the cursor, in a pad past the end of the full blocks, and take no
+ * new block). */
+Test(reverse, cap_constants_at_full_blocks)
+{
+    const double x0 = 1.0009765625; /* 1 + 2^-10: x^k exact for small k */
+    ad_tape *t = NULL;
+    ad_tape_info info, more;
+    int k = 1;
+    for (; k < 20000; k++) {
+        /* Fresh tapes: a used one keeps its blocks. */
+        ad_tape *a = ad_tape_new(), *b = ad_tape_new();
+        cr_assert(a != NULL && b != NULL);
+        OK(record_power(a, k, 0, x0));
+        OK(record_power(b, k + 1, 0, x0));
+        ad_tape_stats(a, &info);
+        ad_tape_stats(b, &more);
+        ad_tape_free(b);
+        if (more.alloc_bytes > info.alloc_bytes) {
+            t = a;
+            break;
+        }
+        ad_tape_free(a);
+    }
+    cr_assert(t != NULL, "no block boundary below 20000 nodes");
+    /* k + 1 nodes fill the first blocks exactly: one more is refused. */
+    OK(ad_tape_set_limit(t, info.alloc_bytes));
+    IS(record_power(t, k + 1, 0, x0), AD_ENOMEM);
+    for (int passive = 1; passive <= 3; passive++) {
+        int rc = record_power(t, k, passive, x0);
+        cr_assert(rc == AD_OK, "k = %d, %d constant operations: %s", k, passive,
+                  ad_strerror(rc));
+        ad_tape_stats(t, &more);
+        cr_expect(more.ops == info.ops && more.alloc_bytes <= more.limit &&
+                      more.limit == info.alloc_bytes,
+                  "ops %zu, want %zu; bytes %zu, cap %zu", more.ops, info.ops,
+                  more.alloc_bytes, more.limit);
+        double g = 0.0, x1 = 1.25;
+        OK(ad_tape_gradient(t, &x1, &g));
+        double want = (k + 1) * pow(x1, k);
+        cr_expect(fabs(g - want) <= 1e-12 * want, "dy/dx %.17g, want %.17g", g,
+                  want);
+    }
+    ad_tape_free(t);
+}
+
 /* ---- 8. misuse ----------------------------------------------------------- */
 
 /* Records sin(x^2) at 2 on t and checks it: the tape works. */

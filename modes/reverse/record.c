@@ -41,6 +41,14 @@ void ad__tape_release(ad_tape *t, void *p, size_t bytes)
     t->alloc -= bytes;
 }
 
+/* Every block of a stream and every value run is allocated with PAD bytes
+ * past its capacity: the stores of an inline recorder whose node records
+ * nothing land at the cursor without moving it (var.h), and the cursor may
+ * stand at the end of full blocks, where no new block need be taken (under
+ * a memory cap, taking one could fail a recording that would succeed).
+ * The stores are 1 op byte, 2 args, 1 constant and 1 value at most. */
+#define PAD 16
+
 static void pool_init(ad__pool *p, size_t elem, size_t min_cap, size_t max_cap)
 {
     memset(p, 0, sizeof *p);
@@ -52,7 +60,7 @@ static void pool_init(ad__pool *p, size_t elem, size_t min_cap, size_t max_cap)
 static void pool_free(ad_tape *t, ad__pool *p)
 {
     for (size_t b = 0; b < p->nblk; b++)
-        ad__tape_release(t, p->blk[b], p->cap[b] * p->elem);
+        ad__tape_release(t, p->blk[b], p->cap[b] * p->elem + PAD);
     free(p->blk);
     free(p->cap);
     p->blk = NULL;
@@ -87,10 +95,10 @@ static void *pool_block(ad_tape *t, ad__pool *p, size_t b, size_t need)
         cap = p->min_cap << b;
     if (cap < need)
         cap = need;
-    ad__tape_release(t, p->blk[b], p->cap[b] * p->elem);
+    ad__tape_release(t, p->blk[b], p->cap[b] * p->elem + PAD);
     p->blk[b] = NULL;
     p->cap[b] = 0;
-    void *blk = ad__tape_alloc(t, cap * p->elem);
+    void *blk = ad__tape_alloc(t, cap * p->elem + PAD);
     if (blk == NULL)
         return NULL;
     p->blk[b] = blk;
@@ -138,7 +146,7 @@ static int run_alloc(ad_tape *t, size_t e)
     }
     if (t->vtab[start] != NULL)
         return AD_OK;
-    double *run = ad__tape_alloc(t, (len << AD__VK) * sizeof(double));
+    double *run = ad__tape_alloc(t, (len << AD__VK) * sizeof(double) + PAD);
     if (run == NULL)
         return AD_ENOMEM;
     for (size_t i = 0; i < len; i++)
@@ -370,11 +378,11 @@ static int check_var(ad__rec *R, ad_var x)
 }
 
 /* Gives the stores of an inline recorder that records nothing somewhere
- * to go: the free room at the cursor of a recording, or the sink. */
+ * to go: the cursor of a recording (in free room or in the PAD past its
+ * blocks' ends), or the sink. */
 static void sink(ad__rec *R)
 {
-    if (R->tape != NULL && R->err == AD_OK &&
-        (nodes_left(R) > 0 || ad__rec_reserve(R, 1, 3, 2, 1, 0) == AD_OK))
+    if (R->tape != NULL && R->err == AD_OK)
         return;
     R->op = sink_area.op;
     R->arg = sink_area.arg;

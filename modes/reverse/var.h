@@ -92,8 +92,9 @@ extern _Thread_local ad__rec ad__rec_tls AD__TLS_IE;
  * a, b, c with value y that did not pass the fast test.  *go = 1: the
  * cursor has room and the caller records the node.  *go = 0: the result is
  * the variable returned (a constant, or the node with one constant
- * argument, recorded here), and the cursor has room for the caller's
- * stores, which do not move it. */
+ * argument, recorded here), and the caller's stores, which do not move
+ * the cursor, have somewhere to land: free room at the cursor, or the pad
+ * that every block has past its end (record.c). */
 ad_var ad__rec_cold(unsigned op, ad_var a, ad_var b, double c, double y,
                     uint64_t *go);
 
