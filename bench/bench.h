@@ -43,17 +43,19 @@ double ad_bench_now(void);
 /* One timed piece of work: called `reps` times back to back per sample. */
 typedef void (*ad_bench_body)(void *ctx);
 
+/* The most samples, and bodies, ad_bench_measure_set takes. */
+#define AD_BENCH_MAX_SAMPLES 101
+#define AD_BENCH_MAX_BODIES  16
+
 typedef struct ad_bench_timing {
     double median; /* seconds per call, median over the samples */
     double min;    /* fastest sample, seconds per call */
     double max;    /* slowest sample, seconds per call */
     long reps;     /* calls per sample */
     int samples;   /* samples taken */
+    double seq[AD_BENCH_MAX_SAMPLES]; /* seconds per call of each sample, in
+                                         the order taken */
 } ad_bench_timing;
-
-/* The most samples, and bodies, ad_bench_measure_set takes. */
-#define AD_BENCH_MAX_SAMPLES 101
-#define AD_BENCH_MAX_BODIES  16
 
 /* Times body(ctx): one untimed warm-up call, then `reps` is doubled until
  * one sample of `reps` calls takes at least min_sample seconds, then
@@ -69,6 +71,15 @@ int ad_bench_measure(ad_bench_body body, void *ctx, double min_sample,
  * body b's timing. */
 int ad_bench_measure_set(int nbody, const ad_bench_body *body, void *const *ctx,
                          double min_sample, int samples, ad_bench_timing *t);
+
+/* The ratio a / b of two timings of one ad_bench_measure_set as the median
+ * over the rounds of the ratio of their samples in the same round: each
+ * round's pair ran under the same machine conditions, within a second or
+ * so, so that a slow spell lasting several rounds, which moves both medians
+ * but not always alike, cancels out (a paired comparison).  NaN if the two
+ * do not hold the same number of samples. */
+double ad_bench_paired_ratio(const ad_bench_timing *a,
+                             const ad_bench_timing *b);
 
 /* ---- common.c ----------------------------------------------------------- */
 

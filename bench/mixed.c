@@ -171,22 +171,30 @@ static void put_blank(FILE *out, int width)
 }
 
 /* One row of the table: its name, admix's time ta and ta / tf, ADOL-C's tb,
- * tb / tf and ta / tb (blanks when tb is NaN), then a note. */
-static void row(run *r, const char *name, double ta, double tf, double tb,
-                const char *note)
+ * tb / tf and rab, admix's time / ADOL-C's (blanks when tb is NaN), then a
+ * note. */
+static void row_vs(run *r, const char *name, double ta, double tf, double tb,
+                   double rab, const char *note)
 {
     fprintf(r->out, "  %-32s", name);
     ad_bench_print_time(r->out, ta);
     fprintf(r->out, " %7.2f", ta / tf);
     if (!isnan(tb)) {
         ad_bench_print_time(r->out, tb);
-        fprintf(r->out, " %7.2f %8.3f", tb / tf, ta / tb);
+        fprintf(r->out, " %7.2f %8.3f", tb / tf, rab);
     } else {
         put_blank(r->out, 12);
         put_blank(r->out, 7);
         put_blank(r->out, 8);
     }
     fprintf(r->out, "  %s\n", note != NULL ? note : "");
+}
+
+/* The same with rab = ta / tb. */
+static void row(run *r, const char *name, double ta, double tf, double tb,
+                const char *note)
+{
+    row_vs(r, name, ta, tf, tb, ta / tb, note);
 }
 
 /* A row timed once: its time in the admix column, nothing else. */
@@ -517,13 +525,16 @@ static void hprob_bench(run *r, hprob *p, const hprob *scalar_mlp)
         const char *name = hvp_name[m];
         if (m == H_F && p->is_array)
             name = "f (double, array: CBLAS)";
+        double rab = NAN;
         if (m == H_NEW) {
             size_t l = 0;
             tb = TM(H_A_HV);
-            if (!isnan(tb))
+            if (!isnan(tb)) {
+                rab = ad_bench_paired_ratio(&t[at[H_NEW]], &t[at[H_A_HV]]);
                 l = (size_t)snprintf(
-                    note, sizeof note, ">=5x ADOL-C %s",
-                    verdict(r, TM(H_NEW) / tb <= TARGET_VS_ADOLC));
+                    note, sizeof note, ">=5x ADOL-C %s [medians %.3f]",
+                    verdict(r, rab <= TARGET_VS_ADOLC), TM(H_NEW) / tb);
+            }
             if (p->is_array)
                 snprintf(note + l, sizeof note - l,
                          "%s<=%.0f f %s (%.1f x the array f)", l ? ", " : "",
@@ -534,7 +545,7 @@ static void hprob_bench(run *r, hprob *p, const hprob *scalar_mlp)
         if (m == H_REC || m == H_DRIVER)
             snprintf(note, sizeof note, "%.1f x the new-point gradient",
                      TM(m) / TM(H_GRAD));
-        row(r, name, TM(m), tf, tb, note);
+        row_vs(r, name, TM(m), tf, tb, rab, note);
     }
 #undef TM
     hprob_check(r, p, scalar_mlp);
@@ -952,7 +963,11 @@ static void sprob_bench(run *r, sprob *p)
              "record + analyse + evaluate");
     snprintf(note, sizeof note, "<=3 x %zu colors x f %s", nc,
              verdict(r, TM(S_NEW) / tf <= TARGET_SPARSE * (double)nc));
-    row(r, "sparse Jacobian at a new point", TM(S_NEW), tf, TM(S_A_SP), note);
+#define PR(a, b)                                                               \
+    (at[a] >= 0 && at[b] >= 0 ? ad_bench_paired_ratio(&t[at[a]], &t[at[b]])    \
+                              : NAN)
+    row_vs(r, "sparse Jacobian at a new point", TM(S_NEW), tf, TM(S_A_SP),
+           PR(S_NEW, S_A_SP), note);
     row(r, "sparse Jacobian, recorded point", TM(S_REC), tf, NAN, "");
     if (p->small) {
         snprintf(note, sizeof note, "%.1f x the sparse one",
@@ -960,9 +975,10 @@ static void sprob_bench(run *r, sprob *p)
         row(r, "dense ad_tape_jacobian, new pt", TM(S_DTAPE), tf, NAN, note);
         snprintf(note, sizeof note, "AUTO -> %s; %.1f x the sparse one",
                  ad_mode_name(p->used), TM(S_DENSE) / TM(S_NEW));
-        row(r, "dense ad_jacobian, new point", TM(S_DENSE), tf, TM(S_A_DENSE),
-            note);
+        row_vs(r, "dense ad_jacobian, new point", TM(S_DENSE), tf,
+               TM(S_A_DENSE), PR(S_DENSE, S_A_DENSE), note);
     }
+#undef PR
 #ifdef AD_BENCH_HAVE_ADOLC
     if (p->adolc) {
         if (p->ainfo.native)
@@ -1198,14 +1214,16 @@ static void bench_threads(run *r, size_t n)
             "%d processors\n",
             n, omp_get_num_procs());
     const double tf = t[T_F].median;
-    const double s_fwd = t[T_FWD1].median / t[T_FWD2].median;
-    const double s_rev = t[T_REV1].median / t[T_REV2].median;
+    /* Speed-ups as paired ratios (timer.c), like adm/ADC. */
+    const double s_fwd = ad_bench_paired_ratio(&t[T_FWD1], &t[T_FWD2]);
+    const double s_rev = ad_bench_paired_ratio(&t[T_REV1], &t[T_REV2]);
     char note[112];
     row(r, "f (double)", tf, tf, NAN, "");
     row(r, "ad_jacobian AUTO, 1 thread", t[T_FWD1].median, tf, NAN,
         "AUTO -> forward (n <= m)");
-    snprintf(note, sizeof note, "speed-up %.2f, >=%.1f %s", s_fwd,
-             TARGET_THREADS, verdict(r, s_fwd >= TARGET_THREADS));
+    snprintf(note, sizeof note, "speed-up %.2f, >=%.1f %s [medians %.2f]",
+             s_fwd, TARGET_THREADS, verdict(r, s_fwd >= TARGET_THREADS),
+             t[T_FWD1].median / t[T_FWD2].median);
     row(r, "ad_jacobian AUTO, 2 threads", t[T_FWD2].median, tf, NAN, note);
     row(r, "ad_jacobian REVERSE, 1 thread", t[T_REV1].median, tf, NAN, "");
     snprintf(note, sizeof note, "speed-up %.2f", s_rev);
@@ -1213,12 +1231,12 @@ static void bench_threads(run *r, size_t n)
     row(r, "control: sqrt chains, 1 thread", t[T_CAL1].median, tf, NAN,
         "no memory touched");
     snprintf(note, sizeof note, "speed-up %.2f: what the machine gave",
-             t[T_CAL1].median / t[T_CAL2].median);
+             ad_bench_paired_ratio(&t[T_CAL1], &t[T_CAL2]));
     row(r, "control: sqrt chains, 2 threads", t[T_CAL2].median, tf, NAN, note);
     row(r, "control: f_dualv passes, 1 thread", t[T_DV1].median, tf, NAN,
         "AUTO's passes without J");
     snprintf(note, sizeof note, "speed-up %.2f: the bound of AUTO's",
-             t[T_DV1].median / t[T_DV2].median);
+             ad_bench_paired_ratio(&t[T_DV1], &t[T_DV2]));
     row(r, "control: f_dualv passes, 2 threads", t[T_DV2].median, tf, NAN,
         note);
 
@@ -1483,7 +1501,13 @@ int ad_bench_mixed(FILE *out, const ad_bench_mixed_options *opt)
             "(for the array MLP:\n"
             "          the scalar-loop f, whose ratio the target takes; its "
             "double f runs CBLAS)\n"
-            "adm/ADC   admix time / ADOL-C's; below 1 admix wins.  ADOL-C "
+            "adm/ADC   admix time / ADOL-C's; below 1 admix wins: the "
+            "median over the rounds\n"
+            "          of admix's sample / ADOL-C's sample in the same round "
+            "(a paired ratio:\n"
+            "          a slow spell of the VM lasting several rounds cancels "
+            "out); [medians]\n"
+            "          gives the ratio of the two medians beside it.  ADOL-C "
             "columns: hess_vec\n"
             "          (the issue's author measured 146 f on Rosenbrock, 66 "
             "f on the MLP),\n"
@@ -1492,8 +1516,8 @@ int ad_bench_mixed(FILE *out, const ad_bench_mixed_options *opt)
             "          tape (ADOL-C has no array primitive)\n"
             "once      a one-off cost, timed once (first-touch pages "
             "included)\n"
-            "speed-up  the 1-thread median / the 2-thread median (their "
-            "samples interleaved);\n"
+            "speed-up  1-thread time / 2-thread time, paired as adm/ADC "
+            "(samples interleaved);\n"
             "          a machine busy with other work leaves the second "
             "thread less than a core\n"
             "targets   hvp >= 5x faster than ADOL-C's hess_vec; array MLP "

@@ -14,6 +14,7 @@
 /* clock_gettime is POSIX, not ISO C; the library is compiled with -std=c11. */
 #define _POSIX_C_SOURCE 200809L
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -125,6 +126,8 @@ int ad_bench_measure_set(int nbody, const ad_bench_body *body, void *const *ctx,
                 time_reps(body[b], ctx[b], reps[b]) / (double)reps[b];
 
     for (int b = 0; b < nbody; b++) {
+        for (int i = 0; i < samples; i++)
+            t[b].seq[i] = per_call[b][i];
         qsort(per_call[b], (size_t)samples, sizeof per_call[b][0], cmp_double);
         t[b].median = median_sorted(per_call[b], samples);
         t[b].min = per_call[b][0];
@@ -134,6 +137,18 @@ int ad_bench_measure_set(int nbody, const ad_bench_body *body, void *const *ctx,
     }
     progress_tick();
     return 0;
+}
+
+double ad_bench_paired_ratio(const ad_bench_timing *a, const ad_bench_timing *b)
+{
+    if (a->samples != b->samples || a->samples < 1 ||
+        a->samples > AD_BENCH_MAX_SAMPLES)
+        return NAN;
+    double r[AD_BENCH_MAX_SAMPLES];
+    for (int i = 0; i < a->samples; i++)
+        r[i] = a->seq[i] / b->seq[i];
+    qsort(r, (size_t)a->samples, sizeof r[0], cmp_double);
+    return median_sorted(r, a->samples);
 }
 
 int ad_bench_measure(ad_bench_body body, void *ctx, double min_sample,
