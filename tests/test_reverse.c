@@ -2713,6 +2713,64 @@ Test(reverse, threads_sweep_one_compiled_tape)
 
 /* ---- 10. recording again into a used tape -------------------------------- */
 
+/* Recording again gathers the value runs of the last recording into one
+ * array, which the sweeps at the recorded point then read flat: the
+ * gradient, a vjp, the hvp and the Jacobian there are the same to the bit
+ * as on the first recording (runs apart), on a recording longer than the
+ * last (partly outside the gathered array) and on the one after it, and the
+ * tape holds no more bytes than before. */
+Test(reverse, record_again_gathers_values)
+{
+    enum { N = 6000 };
+    rosen_params small = {3000}, big = {N};
+    double *x = xmalloc(N * sizeof *x), *v = xmalloc(N * sizeof *v);
+    double *g[2], *hv[2];
+    for (int k = 0; k < 2; k++) {
+        g[k] = xmalloc(N * sizeof(double));
+        hv[k] = xmalloc(N * sizeof(double));
+    }
+    fill_uniform(&(uint64_t){131}, x, N, -1.5, 1.5);
+    fill_uniform(&(uint64_t){132}, v, N, -1.0, 1.0);
+    ad_tape *t = ad_tape_new();
+    ad_tape_info first, info;
+    for (int rep = 0; rep < 4; rep++) {
+        /* 3000, 3000 (gathered), 6000 (longer), 6000 (gathered again). */
+        rosen_params *p = rep < 2 ? &small : &big;
+        size_t n = p->n;
+        int k = rep % 2;
+        OK(record(t, rosen_fn(p), x, NULL));
+        OK(ad_tape_gradient(t, NULL, g[k]));
+        OK(ad_tape_hvp(t, NULL, v, hv[k]));
+        double *J = xmalloc(n * sizeof *J), w = 1.0;
+        OK(ad_tape_jacobian(t, NULL, J));
+        check_same(J, g[k], n, "jacobian = gradient");
+        OK(ad_tape_vjp(t, NULL, &w, NULL, J));
+        check_same(J, g[k], n, "vjp = gradient");
+        free(J);
+        double *ge = xmalloc(n * sizeof *ge);
+        for (size_t i = 0; i < n; i++)
+            ge[i] = rosen_grad_exact(x, n, i);
+        check_vec(g[k], ge, n, 1e-14, "rosenbrock");
+        free(ge);
+        ad_tape_stats(t, &info);
+        if (k == 0)
+            first = info;
+        else {
+            check_same(g[1], g[0], n, "gradient, gathered");
+            check_same(hv[1], hv[0], n, "hvp, gathered");
+            cr_expect(info.alloc_bytes == first.alloc_bytes &&
+                          info.peak_bytes == first.peak_bytes,
+                      "rep %d: bytes %zu, %zu; before %zu, %zu", rep,
+                      info.alloc_bytes, info.peak_bytes, first.alloc_bytes,
+                      first.peak_bytes);
+        }
+    }
+    ad_tape_free(t);
+    free(x), free(v);
+    for (int k = 0; k < 2; k++)
+        free(g[k]), free(hv[k]);
+}
+
 /* The same tape recorded again and again: right results every time (no
  * trace of the last recording), and a second identical recording
  * allocates nothing (alloc_bytes and peak_bytes stay); a smaller one in

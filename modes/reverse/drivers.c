@@ -27,7 +27,7 @@ int ad__prepare(ad_tape *t, const double *x, size_t tq, size_t aq,
     s->t = t;
     s->aw = win ? &w->aw : NULL;
     s->vt = x != NULL ? w->vt : t->vtab;
-    s->vf = x != NULL ? w->val : NULL;
+    s->vf = x != NULL ? w->val : ad__tape_flat(t);
     s->x = x;
     s->tan = w->tan;
     s->adj = w->adj;
@@ -199,7 +199,7 @@ int ad_tape_gradient(ad_tape *t, const double *x, double *g)
 int ad__values(ad_tape *t, const double *x, double ***vt, double **vf)
 {
     *vt = t->vtab;
-    *vf = NULL;
+    *vf = ad__tape_flat(t);
     if (x == NULL)
         return AD_OK;
     ad__sweep s;

@@ -21,10 +21,12 @@
  * is cut into entries of 2^AD__VK values, and runs of entries are allocated
  * together, run r holding 2^r entries (up to 2^AD__VRMAX), so that a run is
  * one contiguous array.  The layout depends only on the index, so a new
- * recording reuses the runs of the last one.  A sweep at a new point
- * replays the values into one flat array of its own (the thread's buffers),
- * with the same kind of table over it for the code that reads through a
- * table (array nodes, outputs); the sweeps themselves read it directly.
+ * recording reuses the runs of the last one, which it first gathers into
+ * one allocation (so a tape used again holds its values in one flat array,
+ * which the sweeps at the recorded point read directly).  A sweep at a new
+ * point replays the values into one flat array of its own (the thread's
+ * buffers), with the same kind of table over it for the code that reads through
+ * a table (array nodes, outputs); the sweeps themselves read it directly.
  */
 #ifndef ADMIX_TAPE_IMPL_H
 #define ADMIX_TAPE_IMPL_H
@@ -90,6 +92,10 @@ struct ad_tape {
     ad__pool ops, args, csts;
     double **vtab;     /* value table: one pointer per entry */
     size_t nvtab;      /* entries allocated (whole runs) */
+    size_t nflat;      /* values in the allocation at vtab[0] (run 0, or
+                          all the runs of an earlier recording: record.c),
+                          flat to a sweep: value i is vtab[0][i] */
+    size_t flat_bytes; /* the bytes of that allocation */
     size_t vtab_cap;   /* allocated length of vtab */
     ad__seg *seg;      /* the segments, in recording order */
     size_t nseg, seg_cap;
@@ -145,6 +151,13 @@ static inline uint64_t ad__var_key_at(const ad_var *x)
 static inline void ad__var_set_key(ad_var *x, uint64_t k)
 {
     memcpy((unsigned char *)x + offsetof(ad_var, i), &k, sizeof k);
+}
+
+/* The tape's values as one flat array if they lie in one (tape_impl.h,
+ * values), else NULL. */
+static inline double *ad__tape_flat(const ad_tape *t)
+{
+    return t->nvar <= t->nflat ? t->vtab[0] : NULL;
 }
 
 /* The node codes laid out as array nodes (array.c). */
