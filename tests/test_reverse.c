@@ -2765,6 +2765,32 @@ Test(reverse, record_again_gathers_values)
                       first.peak_bytes);
         }
     }
+    /* A recording whose array node skipped the rest of a run (its 5000
+     * results do not fit the first run): gathered, the same bits and the
+     * same bytes held. */
+    ad_tape_info gap[2];
+    for (int rep = 0; rep < 2; rep++) {
+        static ad_var w[5000], u[5000];
+        OK(ad_tape_begin(t));
+        ad_var a = ad_independent(0.75), s2 = a;
+        for (int i = 0; i < 5000; i++)
+            w[i] = a;
+        OK(ad_map(AD_OP_SIN, 5000, w, u));
+        for (int i = 0; i < 5000; i += 7)
+            s2 = ad_add(s2, ad_mul(u[i], a));
+        ad_dependent(s2);
+        OK(ad_tape_end(t));
+        OK(ad_tape_gradient(t, NULL, &g[rep][0]));
+        double want = 1.0;
+        for (int i = 0; i < 5000; i += 7)
+            want += cos(0.75) * 0.75 + sin(0.75);
+        cr_expect(fabs(g[rep][0] - want) <= 1e-12 * want, "%.17g, want %.17g",
+                  g[rep][0], want);
+        ad_tape_stats(t, &gap[rep]);
+    }
+    check_same(g[1], g[0], 1, "a skipped run");
+    cr_expect(gap[1].alloc_bytes == gap[0].alloc_bytes, "bytes %zu, then %zu",
+              gap[0].alloc_bytes, gap[1].alloc_bytes);
     ad_tape_free(t);
     free(x), free(v);
     for (int k = 0; k < 2; k++)

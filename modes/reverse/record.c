@@ -20,16 +20,28 @@ static atomic_ullong next_gen = 1;
 
 /* ---- memory ------------------------------------------------------------- */
 
+/* 1 if the cap lets the tape hold `bytes` more. */
+static int may_hold(const ad_tape *t, size_t bytes)
+{
+    return t->limit == 0 || (bytes <= t->limit && t->alloc <= t->limit - bytes);
+}
+
+/* Counts `bytes` more held. */
+static void hold(ad_tape *t, size_t bytes)
+{
+    t->alloc += bytes;
+    if (t->alloc > t->peak)
+        t->peak = t->alloc;
+}
+
 void *ad__tape_alloc(ad_tape *t, size_t bytes)
 {
-    if (t->limit != 0 && (bytes > t->limit || t->alloc > t->limit - bytes))
+    if (!may_hold(t, bytes))
         return NULL;
     void *p = malloc(bytes ? bytes : 1);
     if (p == NULL)
         return NULL;
-    t->alloc += bytes;
-    if (t->alloc > t->peak)
-        t->peak = t->alloc;
+    hold(t, bytes);
     return p;
 }
 
@@ -127,6 +139,18 @@ static void run_of(size_t e, size_t *start, size_t *len)
     *len = (size_t)1 << r;
 }
 
+/* The bytes a run of len entries counts, in the gathered array too. */
+static size_t run_bytes(size_t len)
+{
+    return (len << AD__VK) * sizeof(double) + PAD;
+}
+
+/* 1 if the run starting at entry `start` lies in the gathered array. */
+static int in_region(const ad_tape *t, size_t start)
+{
+    return t->vregion != NULL && start < (t->nflat >> AD__VK);
+}
+
 /* Makes sure the run holding entry e is allocated; 0 or AD_ENOMEM. */
 static int run_alloc(ad_tape *t, size_t e)
 {
@@ -146,12 +170,20 @@ static int run_alloc(ad_tape *t, size_t e)
     }
     if (t->vtab[start] != NULL)
         return AD_OK;
-    double *run = ad__tape_alloc(t, (len << AD__VK) * sizeof(double) + PAD);
-    if (run == NULL)
-        return AD_ENOMEM;
-    if (start == 0) {
-        t->nflat = len << AD__VK;
-        t->flat_bytes = (len << AD__VK) * sizeof(double) + PAD;
+    double *run;
+    if (in_region(t, start)) {
+        /* A run that the recording before the gathering skipped: its
+         * memory is in the gathered array, its bytes count from now on. */
+        if (!may_hold(t, run_bytes(len)))
+            return AD_ENOMEM;
+        hold(t, run_bytes(len));
+        run = t->vregion + (start << AD__VK);
+    } else {
+        run = ad__tape_alloc(t, run_bytes(len));
+        if (run == NULL)
+            return AD_ENOMEM;
+        if (start == 0)
+            t->nflat = len << AD__VK;
     }
     for (size_t i = 0; i < len; i++)
         t->vtab[start + i] = run + (i << AD__VK);
@@ -160,49 +192,62 @@ static int run_alloc(ad_tape *t, size_t e)
     return AD_OK;
 }
 
-/* Gathers the value runs of the last recording into one allocation when
- * they are more than one (before a new recording, which reuses them): the
- * sweeps at the recorded point then read the values of a recording no
- * longer than the last from one flat array (measured, the gradient at the
- * recorded point in paired runs against the runs apart: 16-19% faster on
- * the bench's Rosenbrock, n = 10^6, 7-8% on its Lorenz, 10^5 steps),
- * and the layout by index is unchanged.  The old runs are given back first,
- * so the bytes held never exceed the last recording's; if the allocation
- * fails, the runs come back one by one as the recording needs them. */
-static void gather_runs(ad_tape *t)
+/* Gives back every value run (the gathered array too); *used, if not NULL,
+ * gets which runs were allocated (by first entry: used[start] = 1). */
+static void free_runs(ad_tape *t, unsigned char *used)
 {
-    size_t flat_e = t->nflat >> AD__VK;
-    if (t->nvtab <= flat_e)
-        return;
-    size_t ne = t->nvtab, bytes = 0;
-    for (size_t e = 0; e < ne;) {
+    for (size_t e = 0; e < t->nvtab;) {
         size_t start, len;
         run_of(e, &start, &len);
-        size_t span = e == 0 && flat_e > 0 ? flat_e : len;
-        size_t b = e == 0 && flat_e > 0
-                       ? t->flat_bytes
-                       : (span << AD__VK) * sizeof(double) + PAD;
-        if (t->vtab[e] != NULL) /* not a run skipped by an array node */
-            bytes += b;
-        ad__tape_release(t, t->vtab[e], b);
-        for (size_t k = e; k < e + span; k++)
+        if (used != NULL)
+            used[e] = t->vtab[e] != NULL;
+        if (t->vtab[e] != NULL) {
+            if (in_region(t, e))
+                t->alloc -= run_bytes(len);
+            else
+                ad__tape_release(t, t->vtab[e], run_bytes(len));
+        }
+        for (size_t k = e; k < e + len; k++)
             t->vtab[k] = NULL;
-        e += span;
+        e += len;
     }
+    free(t->vregion);
+    t->vregion = NULL;
     t->nflat = 0;
     t->nvtab = 0;
-    /* As many bytes as the runs held (their pads too), so that the tape's
-     * bytes stay those of the last recording, unless runs were skipped. */
-    if (bytes < (ne << AD__VK) * sizeof(double) + PAD)
-        bytes = (ne << AD__VK) * sizeof(double) + PAD;
-    double *p = ad__tape_alloc(t, bytes);
-    if (p == NULL)
+}
+
+/* Gathers the value runs of the last recording into one array when they
+ * are more than one (before a new recording, which reuses them): the
+ * sweeps at the recorded point then read the values of a recording no
+ * longer than the last from one flat array (measured on the same memory,
+ * the flat and the table sweep alternating: the gradient at the recorded
+ * point 11% faster on the bench's Rosenbrock, n = 10^6, whose far reads
+ * of the inputs cost the table's extra load; on its Lorenz, 10^5 steps,
+ * within 3%).  The layout by index is unchanged
+ * (tape files depend on it), so the array spans every run up to the last,
+ * those an array node skipped (too short for its results) too; but only
+ * the runs in use count as held (and the skipped ones, never written, take
+ * no memory of the machine), so the tape's bytes stay the same.  The old
+ * runs are given back first; if the new array cannot be had, the runs come
+ * back one by one as the recording needs them. */
+static void gather_runs(ad_tape *t)
+{
+    size_t ne = t->nvtab;
+    if (ne <= (t->nflat >> AD__VK))
+        return; /* one run, or all in the array already */
+    unsigned char *used = calloc(ne, 1);
+    if (used == NULL)
         return;
-    for (size_t e = 0; e < ne; e++)
-        t->vtab[e] = p + (e << AD__VK);
-    t->nvtab = ne;
-    t->nflat = ne << AD__VK;
-    t->flat_bytes = bytes;
+    free_runs(t, used);
+    t->vregion = malloc((ne << AD__VK) * sizeof(double) + PAD);
+    if (t->vregion != NULL) {
+        t->nflat = ne << AD__VK;
+        for (size_t e = 0; e < ne; e++)
+            if (used[e])
+                run_alloc(t, e); /* within the bytes just given back */
+    }
+    free(used);
 }
 
 int ad__tape_contiguous(const ad_tape *t, uint32_t i, size_t n)
@@ -576,13 +621,7 @@ void ad_tape_free(ad_tape *t)
     pool_free(t, &t->ops);
     pool_free(t, &t->args);
     pool_free(t, &t->csts);
-    for (size_t e = 0; e < t->nvtab; e++) {
-        size_t start, len;
-        run_of(e, &start, &len);
-        if (e == start && (e == 0 || e >= t->nflat >> AD__VK) &&
-            t->vtab[e] != NULL)
-            free(t->vtab[e]);
-    }
+    free_runs(t, NULL);
     ad__slots_free(t);
     for (size_t k = 0; k < t->part_cap; k++)
         free(t->part[k]);

@@ -92,10 +92,10 @@ struct ad_tape {
     ad__pool ops, args, csts;
     double **vtab;     /* value table: one pointer per entry */
     size_t nvtab;      /* entries allocated (whole runs) */
-    size_t nflat;      /* values in the allocation at vtab[0] (run 0, or
-                          all the runs of an earlier recording: record.c),
-                          flat to a sweep: value i is vtab[0][i] */
-    size_t flat_bytes; /* the bytes of that allocation */
+    double *vregion;   /* the runs of an earlier recording gathered into
+                          one array (record.c), or NULL */
+    size_t nflat;      /* values that lie flat from vtab[0] on (run 0's,
+                          or those of vregion) */
     size_t vtab_cap;   /* allocated length of vtab */
     ad__seg *seg;      /* the segments, in recording order */
     size_t nseg, seg_cap;
@@ -157,7 +157,9 @@ static inline void ad__var_set_key(ad_var *x, uint64_t k)
  * values), else NULL. */
 static inline double *ad__tape_flat(const ad_tape *t)
 {
-    return t->nvar <= t->nflat ? t->vtab[0] : NULL;
+    return t->nvar > t->nflat   ? NULL
+           : t->vregion != NULL ? t->vregion
+                                : t->vtab[0];
 }
 
 /* The node codes laid out as array nodes (array.c). */
