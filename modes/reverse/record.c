@@ -224,13 +224,13 @@ static void free_runs(ad_tape *t, unsigned char *used)
  * the flat and the table sweep alternating: the gradient at the recorded
  * point 11% faster on the bench's Rosenbrock, n = 10^6, whose far reads
  * of the inputs cost the table's extra load; on its Lorenz, 10^5 steps,
- * within 3%).  The layout by index is unchanged
- * (tape files depend on it), so the array spans every run up to the last,
- * those an array node skipped (too short for its results) too; but only
- * the runs in use count as held (and the skipped ones, never written, take
- * no memory of the machine), so the tape's bytes stay the same.  The old
- * runs are given back first; if the new array cannot be had, the runs come
- * back one by one as the recording needs them. */
+ * within 3%).  The layout by index is unchanged (tape files depend on it),
+ * so the array spans every run up to the last, those an array node skipped
+ * (too short for its results) too; but only the runs in use count as held
+ * (and the skipped ones, never written, take no memory of the machine), so
+ * the tape's bytes stay the same.  The old runs are given back first; if
+ * the new array cannot be had, the runs come back one by one as the
+ * recording needs them. */
 static void gather_runs(ad_tape *t)
 {
     size_t ne = t->nvtab;
