@@ -36,11 +36,12 @@
  * Storage.  Nodes go into blocks that are chained, never reallocated and
  * copied; ad_tape_begin on a used tape discards the recording and keeps the
  * blocks for the next one, so a loop that records again and again touches no
- * fresh memory after its second recording (the first ad_tape_begin on a used
- * tape gathers the values' blocks into one array, with as many bytes, which
- * the sweeps at the recorded point read faster).  ad_tape_set_limit caps the
- * bytes a tape may hold: recording past it stops with AD_ENOMEM (the tape stays
- * valid and freeable).
+ * fresh memory once its storage has grown to the recording's size
+ * (ad_tape_begin after a recording whose values took more than one block
+ * gathers them into one array of as many bytes, which the sweeps at the
+ * recorded point read faster).  ad_tape_set_limit caps the bytes a tape may
+ * hold: recording past it stops with AD_ENOMEM (the tape stays valid and
+ * freeable).
  *
  * Errors.  Misuse gives AD_EINVAL: ad_tape_end without ad_tape_begin, a
  * second ad_tape_begin while the thread records, a variable of another tape
