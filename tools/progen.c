@@ -1012,6 +1012,9 @@ static void ref_runs(pg_checker *c, const pg_prog *p, uint64_t *mca, int abs,
                      unsigned char *dec, qset *q, double *vdev)
 {
     double e[PG_MAX_IN];
+    /* The entries past the program's n and m stay zero: pg_check folds the
+     * whole set into its spreads. */
+    memset(q, 0, sizeof *q);
     for (int i = 0; i < p->n; i++) {
         unit(e, p->n, i);
         ref_ctl ctl = {mca, abs, NULL, NULL, NULL};
