@@ -154,6 +154,12 @@ void ad_bench_print_build(FILE *out);
 /* |a - b| / max(|a|, |b|): 0 when a == b, infinite when only one is 0. */
 double ad_bench_reldiff(double a, double b);
 
+/* Records fn at x into tape t (ad_tape_begin on it: its storage is reused),
+ * the inputs as one array: xv (fn->n) and yv (fn->m) are the caller's.
+ * AD_OK or the recording's first error. */
+int ad_bench_record(const ad_fn *fn, ad_tape *t, const double *x, ad_var *xv,
+                    ad_var *yv);
+
 /* ---- problems.c --------------------------------------------------------- */
 
 /* Extended Rosenbrock, f(x) = sum_{i<n-1} 100 (x_{i+1} - x_i^2)^2

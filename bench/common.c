@@ -225,6 +225,21 @@ void ad_bench_print_build(FILE *out)
                                                       : "");
 }
 
+int ad_bench_record(const ad_fn *fn, ad_tape *t, const double *x, ad_var *xv,
+                    ad_var *yv)
+{
+    int rc = ad_tape_begin(t);
+    if (rc != AD_OK)
+        return rc;
+    rc = ad_independent_array(fn->n, x, xv);
+    if (rc == AD_OK) {
+        fn->f_var(xv, yv, fn->params);
+        rc = ad_dependent_array(fn->m, yv);
+    }
+    int rc2 = ad_tape_end(t);
+    return rc != AD_OK ? rc : rc2;
+}
+
 double ad_bench_reldiff(double a, double b)
 {
     if (a == b)

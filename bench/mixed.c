@@ -218,26 +218,6 @@ static double vec_diff(const double *a, const double *b, size_t n)
     return s > 0.0 ? d / s : INFINITY;
 }
 
-/* Records fn at x into t: xv and yv are the caller's (n and m ad_vars), y
- * (m values, may be NULL) gets f(x).  AD_OK or the first error. */
-static int record(const ad_fn *fn, ad_tape *t, const double *x, ad_var *xv,
-                  ad_var *yv, double *y)
-{
-    int rc = ad_tape_begin(t);
-    if (rc != AD_OK)
-        return rc;
-    rc = ad_independent_array(fn->n, x, xv);
-    if (rc == AD_OK) {
-        fn->f_var(xv, yv, fn->params);
-        rc = ad_dependent_array(fn->m, yv);
-    }
-    if (y != NULL)
-        for (size_t i = 0; i < fn->m; i++)
-            y[i] = rc == AD_OK ? ad_value(yv[i]) : NAN;
-    int rc2 = ad_tape_end(t);
-    return rc != AD_OK ? rc : rc2;
-}
-
 /* Draws x from fill, x2 = x moved by a relative 10^-3 (small enough that
  * the MLP's recorded comparisons keep their outcome) and, if v is not
  * NULL, v uniform in [-1, 1). */
@@ -339,7 +319,7 @@ static int hprob_init(hprob *p, const char *name, ad_fn fn, ad_fn scalar,
     }
     draw_points(&p->fn, fill, &p->rng, p->x, p->x2, p->v);
     ad_var yv;
-    if (record(&p->fn, p->tape, p->x, p->xv, &yv, NULL) != AD_OK) {
+    if (ad_bench_record(&p->fn, p->tape, p->x, p->xv, &yv) != AD_OK) {
         hprob_free(p);
         return -1;
     }
@@ -866,7 +846,7 @@ static void sprob_bench(run *r, sprob *p)
 {
     const size_t n = p->rp.n;
     double t0 = ad_bench_now();
-    int rc = record(&p->fn, p->tape, p->x, p->xv, p->yv, NULL);
+    int rc = ad_bench_record(&p->fn, p->tape, p->x, p->xv, p->yv);
     p->t_record = ad_bench_now() - t0;
     if (rc == AD_OK) {
         t0 = ad_bench_now();

@@ -79,6 +79,31 @@ FILE *paper_open(const paper_opts *o, const char *name)
     return f;
 }
 
+int paper_files_open(const paper_opts *o, const char *name, paper_files *f)
+{
+    const char *ext[3] = {"txt", "csv", "dat"};
+    FILE **fp[3] = {&f->txt, &f->csv, &f->dat};
+    char file[512];
+    for (int k = 0; k < 3; k++) {
+        snprintf(file, sizeof file, "%s.%s", name, ext[k]);
+        if ((*fp[k] = paper_open(o, file)) == NULL) {
+            for (int j = 0; j < k; j++)
+                fclose(*fp[j]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void paper_files_close(paper_files *f, const char *program, const paper_opts *o)
+{
+    paper_header(f->txt, "", program, o);
+    paper_header(f->csv, "# ", program, o);
+    fclose(f->txt);
+    fclose(f->csv);
+    fclose(f->dat);
+}
+
 void paper_header(FILE *out, const char *prefix, const char *program,
                   const paper_opts *o)
 {

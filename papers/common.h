@@ -33,6 +33,20 @@ int paper_parse(int argc, char **argv, const char *what, paper_opts *o);
 /* Opens o->out/name for writing ("w"); NULL after a message on stderr. */
 FILE *paper_open(const paper_opts *o, const char *name);
 
+/* The three outputs of an experiment's table in o->out: NAME.txt for
+ * people, NAME.csv for scripts and NAME.dat for the plot. */
+typedef struct paper_files {
+    FILE *txt, *csv, *dat;
+} paper_files;
+
+/* Opens the three files of `name`; 0, or -1 after a message on stderr. */
+int paper_files_open(const paper_opts *o, const char *name, paper_files *f);
+
+/* Heads the .txt and the .csv with paper_header (as papers/program) and
+ * closes the three. */
+void paper_files_close(paper_files *f, const char *program,
+                       const paper_opts *o);
+
 /* Writes the comment lines that head every output file: what produced it,
  * when, and on which machine (CPU model, compiler).  `prefix` starts each
  * line ("# " for .csv, .dat and .txt). */

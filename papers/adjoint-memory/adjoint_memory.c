@@ -64,16 +64,7 @@ static void note_rc(prob *p, int rc)
 static int record(prob *p, ad_tape *t)
 {
     ad_var y;
-    int rc = ad_tape_begin(t);
-    if (rc != AD_OK)
-        return rc;
-    rc = ad_independent_array(p->n, p->x, p->xv);
-    if (rc == AD_OK) {
-        p->fn.f_var(p->xv, &y, p->fn.params);
-        ad_dependent(y);
-    }
-    int rc2 = ad_tape_end(t);
-    return rc != AD_OK ? rc : rc2;
+    return ad_bench_record(&p->fn, t, p->x, p->xv, &y);
 }
 
 /* The gradient of body b into g; AD_OK or the sweep's error. */
@@ -156,11 +147,10 @@ int main(int argc, char **argv)
                          &o);
     if (rc >= 0)
         return rc;
-    FILE *txt = paper_open(&o, "adjoint_memory.txt");
-    FILE *csv = paper_open(&o, "adjoint_memory.csv");
-    FILE *dat = paper_open(&o, "adjoint_memory.dat");
-    if (!txt || !csv || !dat)
+    paper_files pf;
+    if (paper_files_open(&o, "adjoint_memory", &pf) != 0)
         return 1;
+    FILE *txt = pf.txt, *csv = pf.csv, *dat = pf.dat;
     const double min_sample = o.quick ? 0.002 : o.full ? 0.05 : 0.02;
     const int samples = o.quick ? 3 : o.full ? 15 : 9;
     /* About 8 million operations per problem (4000 with --quick), as the
@@ -306,11 +296,7 @@ int main(int argc, char **argv)
             "ad_tape_compile,\n"
             "ratio = compil. / new pt (paired as above); B/op: "
             "ad_tape_last_adjoint_bytes / ops after each sweep\n\n");
-    paper_header(txt, "", "adjoint_memory", &o);
-    paper_header(csv, "# ", "adjoint_memory", &o);
-    fclose(txt);
-    fclose(csv);
-    fclose(dat);
+    paper_files_close(&pf, "adjoint_memory", &o);
 
     FILE *gp = paper_open(&o, "adjoint_memory.gp");
     if (!gp)

@@ -65,11 +65,10 @@ int main(int argc, char **argv)
                          &o);
     if (rc >= 0)
         return rc;
-    FILE *txt = paper_open(&o, "hessians.txt");
-    FILE *csv = paper_open(&o, "hessians.csv");
-    FILE *dat = paper_open(&o, "hessians.dat");
-    if (!txt || !csv || !dat)
+    paper_files pf;
+    if (paper_files_open(&o, "hessians", &pf) != 0)
         return 1;
+    FILE *txt = pf.txt, *csv = pf.csv, *dat = pf.dat;
 
     static const size_t nlist[] = {2, 5, 10, 20, 50, 100, 200, 500};
     const size_t nmax = o.quick ? 20 : o.full ? 500 : 200;
@@ -173,11 +172,7 @@ int main(int argc, char **argv)
         free(R);
     }
     fprintf(txt, "\n");
-    paper_header(txt, "", "hessians", &o);
-    paper_header(csv, "# ", "hessians", &o);
-    fclose(txt);
-    fclose(csv);
-    fclose(dat);
+    paper_files_close(&pf, "hessians", &o);
 
     FILE *gp = paper_open(&o, "hessians.gp");
     if (!gp)

@@ -168,11 +168,10 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
 
-    FILE *txt = paper_open(&o, "seed-cost.txt");
-    FILE *csv = paper_open(&o, "seed-cost.csv");
-    FILE *dat = paper_open(&o, "seed-cost.dat");
-    if (!txt || !csv || !dat)
+    paper_files pf;
+    if (paper_files_open(&o, "seed-cost", &pf) != 0)
         return 1;
+    FILE *txt = pf.txt, *csv = pf.csv, *dat = pf.dat;
     int ok = seed_example(txt);
 
     const size_t nmax = o.quick ? 1000 : 100000;
@@ -299,11 +298,7 @@ int main(int argc, char **argv)
                  "gradients from ad_gradient(AD_REVERSE)'s; tape ops: the "
                  "nodes of f's tape;\nns/op: the sweep's time per node.\n");
     fprintf(txt, "\n");
-    paper_header(txt, "", "seed-cost", &o);
-    paper_header(csv, "# ", "seed-cost", &o);
-    fclose(txt);
-    fclose(csv);
-    fclose(dat);
+    paper_files_close(&pf, "seed-cost", &o);
 
     FILE *gp = paper_open(&o, "seed-cost.gp");
     if (!gp)

@@ -114,16 +114,7 @@ static double entry(const prob *p, const double *x, size_t r, size_t c)
 /* Records fn at x on p->tape. */
 static int record(prob *p)
 {
-    int rc = ad_tape_begin(p->tape);
-    if (rc != AD_OK)
-        return rc;
-    rc = ad_independent_array(p->n, p->x, p->xv);
-    if (rc == AD_OK) {
-        p->fn.f_var(p->xv, p->yv, p->fn.params);
-        rc = ad_dependent_array(p->n, p->yv);
-    }
-    int rc2 = ad_tape_end(p->tape);
-    return rc != AD_OK ? rc : rc2;
+    return ad_bench_record(&p->fn, p->tape, p->x, p->xv, p->yv);
 }
 
 static void prob_free(prob *p)
@@ -159,11 +150,10 @@ int main(int argc, char **argv)
                          &o);
     if (rc >= 0)
         return rc;
-    FILE *txt = paper_open(&o, "sparse-coloring.txt");
-    FILE *csv = paper_open(&o, "sparse-coloring.csv");
-    FILE *dat = paper_open(&o, "sparse-coloring.dat");
-    if (!txt || !csv || !dat)
+    paper_files pf;
+    if (paper_files_open(&o, "sparse-coloring", &pf) != 0)
         return 1;
+    FILE *txt = pf.txt, *csv = pf.csv, *dat = pf.dat;
 
     /* 1-D sizes, and the 2-D grid widths giving about the same n. */
     static const size_t n1[] = {100, 1000, 10000, 100000, 1000000};
@@ -338,11 +328,7 @@ int main(int argc, char **argv)
                  "bound: the most entries in a row (no coloring can use "
                  "fewer); error: max |J - closed form| / max |closed form|\n"
                  "\n");
-    paper_header(txt, "", "sparse-coloring", &o);
-    paper_header(csv, "# ", "sparse-coloring", &o);
-    fclose(txt);
-    fclose(csv);
-    fclose(dat);
+    paper_files_close(&pf, "sparse-coloring", &o);
 
     FILE *gp = paper_open(&o, "sparse-coloring.gp");
     if (!gp)

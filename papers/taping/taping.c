@@ -62,16 +62,7 @@ static void note_rc(prob *p, int rc)
 static int record(prob *p, ad_tape *t, const double *x)
 {
     ad_var y;
-    int rc = ad_tape_begin(t);
-    if (rc != AD_OK)
-        return rc;
-    rc = ad_independent_array(p->n, x, p->xv);
-    if (rc == AD_OK) {
-        p->fn.f_var(p->xv, &y, p->fn.params);
-        ad_dependent(y);
-    }
-    int rc2 = ad_tape_end(t);
-    return rc != AD_OK ? rc : rc2;
+    return ad_bench_record(&p->fn, t, x, p->xv, &y);
 }
 
 static void run_f(void *c)
@@ -135,11 +126,10 @@ int main(int argc, char **argv)
                          &o);
     if (rc >= 0)
         return rc;
-    FILE *txt = paper_open(&o, "taping.txt");
-    FILE *csv = paper_open(&o, "taping.csv");
-    FILE *dat = paper_open(&o, "taping.dat");
-    if (!txt || !csv || !dat)
+    paper_files pf;
+    if (paper_files_open(&o, "taping", &pf) != 0)
         return 1;
+    FILE *txt = pf.txt, *csv = pf.csv, *dat = pf.dat;
     const double min_sample = o.quick ? 0.002 : o.full ? 0.05 : 0.02;
     const int samples = o.quick ? 3 : o.full ? 11 : 5;
     const size_t nbig = o.quick ? 1000 : o.full ? 1000000 : 100000;
@@ -299,11 +289,7 @@ int main(int argc, char **argv)
             "lin. / (grad value - grad linear);\n"
             "lin err: max |g_linear - g_value| / max |g_value| at the "
             "recorded point\n\n");
-    paper_header(txt, "", "taping", &o);
-    paper_header(csv, "# ", "taping", &o);
-    fclose(txt);
-    fclose(csv);
-    fclose(dat);
+    paper_files_close(&pf, "taping", &o);
     (void)bname;
 
     FILE *gp = paper_open(&o, "taping.gp");
